@@ -1,0 +1,40 @@
+# Karla: every target bootstraps .venv from the lock file first (python3 + make is all it needs).
+PYTHON ?= python3
+VENV := .venv
+UV_VERSION := 0.13.9
+SYNCED := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml | cksum | cut -d' ' -f1)
+BIN := $(VENV)/bin
+
+.PHONY: venv demo test lint bench eval stop clean-state mock-client-api
+
+venv: $(SYNCED)
+
+$(SYNCED): uv.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Karla needs Python 3.11 or newer")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@$(BIN)/uv sync --frozen --quiet
+	@rm -f $(VENV)/.synced-* && touch $@
+
+demo: venv
+	$(BIN)/karla demo
+
+test: venv
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: venv
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+eval: venv
+	$(BIN)/karla eval tests/scenarios/scenarios.yaml
+
+stop: venv
+	$(BIN)/karla stop
+
+clean-state: stop
+	rm -rf .state

@@ -1,0 +1,118 @@
+"""One typed settings object for both planes, read from the environment (and `.env`).
+
+Every process validates its settings at start-up through `load_settings()`, so a bad value
+stops the process with one clear message instead of failing mid-call.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_FIELD_MAP: dict[str, str] = {
+    "trip_id": "trip_id",
+    "driver_id": "driver_id",
+    "origin": "origin",
+    "destination": "destination",
+    "date": "date",
+    "status": "status",
+}
+
+
+class SettingsError(RuntimeError):
+    """Raised when the environment does not describe a runnable configuration."""
+
+
+class Settings(BaseSettings):
+    """Karla's configuration. Names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    environment: Literal["dev", "test", "prod"] = "dev"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    state_dir: Path = Path(".state")
+
+    # --- trigger API -------------------------------------------------------------------
+    api_token: SecretStr = SecretStr("")
+    api_rate_per_second: float = Field(5.0, gt=0)
+    api_rate_burst: int = Field(20, ge=1)
+    api_page_size_max: int = Field(200, ge=1)
+
+    # --- data stores (unset: the embedded servers under state_dir) ----------------------
+    database_url: str | None = None
+    redis_url: str | None = None
+    redis_key_prefix: str = "karla:"
+    call_session_ttl_seconds: int = Field(7 * 24 * 3600, ge=60)
+    idempotency_ttl_seconds: int = Field(24 * 3600, ge=60)
+
+    # --- the client's /trips API --------------------------------------------------------
+    client_api_base_url: str = "http://127.0.0.1:8081"
+    client_api_token: SecretStr = SecretStr("")
+    client_api_timeout_seconds: float = Field(5.0, gt=0)
+    client_api_max_attempts: int = Field(3, ge=1, le=10)
+    client_api_breaker_threshold: int = Field(5, ge=1)
+    client_api_breaker_reset_seconds: float = Field(30.0, gt=0)
+    client_api_field_map: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=lambda: dict(DEFAULT_FIELD_MAP)
+    )
+
+    # --- conversation -------------------------------------------------------------------
+    llm_provider: Literal["offline", "anthropic", "gemini"] = "offline"
+    stt_provider: Literal["offline", "deepgram", "groq"] = "offline"
+    tts_provider: Literal["offline", "elevenlabs"] = "offline"
+    timezone: str = "America/Mexico_City"
+    company_name: str = "Transportes del Norte"
+    agent_name: str = "Karla"
+    max_sentences_per_turn: int = Field(2, ge=1, le=2)
+    max_turns_per_call: int = Field(30, ge=4)
+
+    @field_validator("client_api_field_map", mode="before")
+    @classmethod
+    def _parse_field_map(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"CLIENT_API_FIELD_MAP is not JSON: {exc.msg}") from exc
+        if not isinstance(value, dict):
+            raise ValueError("CLIENT_API_FIELD_MAP must be a JSON object")
+        merged = dict(DEFAULT_FIELD_MAP)
+        unknown = set(value) - set(DEFAULT_FIELD_MAP)
+        if unknown:
+            raise ValueError(f"CLIENT_API_FIELD_MAP names unknown fields: {sorted(unknown)}")
+        merged.update({str(k): str(v) for k, v in value.items()})
+        return merged
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build and validate settings; turn pydantic's report into one readable error."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SettingsError(f"invalid configuration: {problems}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, validated once."""
+    return load_settings()

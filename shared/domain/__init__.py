@@ -1,0 +1,1 @@
+"""Karla's domain: pure data and rules, no I/O (h11-style: state in, decisions out)."""

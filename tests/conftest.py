@@ -1,0 +1,90 @@
+"""Real Postgres and Redis for the whole suite.
+
+The configured servers when DATABASE_URL / REDIS_URL are set, otherwise the embedded ones
+under .state/test. Each test session gets its own database and its own Redis key prefix,
+so runs never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+import redis.asyncio as aioredis
+
+from devstack.services import DataStores, ensure_data_stores
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def data_stores() -> DataStores:
+    return ensure_data_stores(
+        ROOT / ".state" / "test", os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+    )
+
+
+def with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+@pytest.fixture(scope="session")
+async def database_url(data_stores: DataStores) -> AsyncIterator[str]:
+    """A fresh, migrated database for this test session, dropped at the end."""
+    from shared.db.migrate import apply_migrations
+
+    name = f"karla_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(data_stores.database_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = with_database(data_stores.database_url, name)
+    await apply_migrations(url)
+    yield url
+    admin = await asyncpg.connect(data_stores.database_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def pg_pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    from shared.db.pool import create_pool
+
+    pool = await create_pool(database_url)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url(data_stores: DataStores) -> str:
+    return data_stores.redis_url
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A key prefix of its own for each test: tests share the server, never keys."""
+    return f"karla-test:{uuid.uuid4().hex[:10]}:"
+
+
+@pytest.fixture
+async def redis_client(redis_url: str, redis_prefix: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.from_url(redis_url, decode_responses=False)
+    yield client
+    keys = [key async for key in client.scan_iter(match=f"{redis_prefix}*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@pytest.fixture
+def anyio_backend() -> Iterator[str]:
+    yield "asyncio"
