@@ -1,0 +1,1 @@
+"""Provider plug-ins per layer (stt, llm, tts), chosen by configuration."""

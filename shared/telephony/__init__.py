@@ -1,0 +1,1 @@
+"""Telephony: handing live calls to humans, and (later) the RingCentral REST client."""

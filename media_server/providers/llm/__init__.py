@@ -1,0 +1,1 @@
+"""Agents: the offline dialogue manager and the LLM-backed ones."""

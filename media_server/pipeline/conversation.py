@@ -1,0 +1,276 @@
+"""One call's conversation: driver turns in, Karla turns out, tools run, state saved.
+
+Text at both edges: the media plane puts STT in front and TTS behind, the text runner
+feeds a scenario's lines. Nothing is held in memory between turns: the session is read
+from Redis, changed, and saved (with its version) after every tool call and every turn,
+so any process can take the next turn of any call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from shared.domain.sentences import cap_sentences
+from shared.state.sessions import CallSessionStore
+
+from shared.domain.call import Outcome, Speaker
+from shared.domain.fsm import CallEvent, CallState, can_happen, next_state
+from shared.domain.session import CallSession, Message, Role
+from shared.observability.logging import get_logger
+from shared.observability.metrics import TURNS
+from shared.tools.dispatcher import ToolDispatcher
+
+from .agent import (
+    Agent,
+    EndCall,
+    Remember,
+    StateHint,
+    TextDelta,
+    ToolRequest,
+    UsageReport,
+)
+
+_log = get_logger(__name__)
+
+MAX_AGENT_ROUNDS = 4  # tool round trips within one Karla turn
+
+
+class TurnAudit(Protocol):
+    async def add(
+        self,
+        call_id: str,
+        seq: int,
+        speaker: str,
+        text: str,
+        started_at: dt.datetime,
+        ended_at: dt.datetime,
+        interrupted: bool = False,
+        latency: dict[str, Any] | None = None,
+    ) -> bool: ...
+
+
+@dataclass(frozen=True)
+class ToolReport:
+    name: str
+    arguments: dict[str, Any]
+    readiness: str
+    result: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class KarlaTurn:
+    """What Karla says this turn and whether the call ends once it is played."""
+
+    text: str
+    ends_call: bool
+    tools: list[ToolReport] = field(default_factory=list)
+    agent_ms: float = 0.0
+    first_text_ms: float | None = None
+
+
+class CallOver(RuntimeError):
+    """The call has already ended; no more turns."""
+
+
+class Conversation:
+    def __init__(
+        self,
+        call_id: str,
+        *,
+        store: CallSessionStore,
+        agent: Agent,
+        dispatcher: ToolDispatcher,
+        turns: TurnAudit,
+        clock: Callable[[], dt.datetime],
+        max_sentences: int = 2,
+        on_sentence: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
+        self.call_id = call_id
+        self._store = store
+        self._agent = agent
+        self._dispatcher = dispatcher
+        self._turns = turns
+        self._clock = clock
+        self._max_sentences = max_sentences
+        self._on_sentence = on_sentence
+
+    async def session(self) -> CallSession:
+        session = await self._store.get(self.call_id)
+        if session is None:
+            raise CallOver(f"no session for call {self.call_id}")
+        return session
+
+    async def answer(self) -> KarlaTurn | None:
+        """The driver is on the line. Inbound, Karla speaks first; outbound, she listens."""
+        session = await self.session()
+        if session.state is CallState.DIALING:
+            session = await self._save(
+                session.model_copy(update={"state": next_state(session.state, CallEvent.ANSWERED)})
+            )
+        if session.direction == "inbound" and not session.messages:
+            return await self._karla_turn(session, self._clock())
+        return None
+
+    async def hear(self, text: str, *, started_at: dt.datetime | None = None) -> KarlaTurn:
+        """A driver turn ('' is silence); returns Karla's reply."""
+        session = await self.session()
+        if not session.state.is_live:
+            raise CallOver(f"call {self.call_id} is {session.state.value}")
+        heard_at = self._clock()
+        message = Message(
+            role=Role.DRIVER,
+            text=text.strip(),
+            started_at=started_at or heard_at,
+            ended_at=heard_at,
+        )
+        session = session.model_copy(update={"messages": [*session.messages, message]})
+        await self._audit_turn(session, len(session.messages) - 1, message)
+        TURNS.labels(speaker=Speaker.DRIVER.value).inc()
+        return await self._karla_turn(session, heard_at)
+
+    async def interrupted(self, heard_text: str) -> None:
+        """Barge-in: keep in context only the part of Karla's last turn the driver heard."""
+
+        def cut(session: CallSession) -> CallSession:
+            for index in range(len(session.messages) - 1, -1, -1):
+                msg = session.messages[index]
+                if msg.role is Role.KARLA:
+                    messages = list(session.messages)
+                    messages[index] = msg.model_copy(
+                        update={"text": heard_text.strip(), "interrupted": True}
+                    )
+                    return session.model_copy(update={"messages": messages})
+            return session
+
+        await self._store.update(self.call_id, cut)
+
+    async def hang_up(self) -> CallSession:
+        """The driver (or the line) ended the call."""
+        session = await self.session()
+        if can_happen(session.state, CallEvent.HANGUP):
+            session = await self._save(
+                session.model_copy(update={"state": next_state(session.state, CallEvent.HANGUP)})
+            )
+        return session
+
+    async def _karla_turn(self, session: CallSession, turn_started: dt.datetime) -> KarlaTurn:
+        started = time.perf_counter()
+        first_text_ms: float | None = None
+        spoken: list[str] = []
+        tools: list[ToolReport] = []
+        end_reason: str | None = None
+        for _ in range(MAX_AGENT_ROUNDS):
+            asked_tool = False
+            async for event in self._agent.respond(session):
+                if isinstance(event, TextDelta):
+                    if first_text_ms is None:
+                        first_text_ms = (time.perf_counter() - started) * 1000
+                    spoken.append(event.text)
+                elif isinstance(event, ToolRequest):
+                    asked_tool = True
+                    session, report = await self._run_tool(session, event)
+                    tools.append(report)
+                elif isinstance(event, EndCall):
+                    end_reason = event.reason
+                else:
+                    session = self._note(session, event)
+            if not asked_tool or session.state is CallState.TRANSFERRING:
+                break
+        text = cap_sentences(
+            " ".join(part.strip() for part in spoken if part.strip()), self._max_sentences
+        )
+        agent_ms = (time.perf_counter() - started) * 1000
+        ends_call = end_reason is not None or session.state is CallState.TRANSFERRING
+        if text:
+            message = Message(
+                role=Role.KARLA, text=text, started_at=turn_started, ended_at=self._clock()
+            )
+            session = session.model_copy(update={"messages": [*session.messages, message]})
+            await self._audit_turn(
+                session,
+                len(session.messages) - 1,
+                message,
+                latency={"agent_ms": round(agent_ms, 3), "first_text_ms": first_text_ms},
+            )
+            TURNS.labels(speaker=Speaker.KARLA.value).inc()
+            if self._on_sentence is not None:
+                await self._on_sentence(text)
+        if ends_call:
+            session = self._end(session, end_reason)
+        await self._save(session)
+        return KarlaTurn(text, ends_call, tools, agent_ms, first_text_ms)
+
+    async def _run_tool(
+        self, session: CallSession, request: ToolRequest
+    ) -> tuple[CallSession, ToolReport]:
+        call = request.call
+        outcome = await self._dispatcher.dispatch(session, call)
+        session = outcome.session
+        tool_message = Message(
+            role=Role.TOOL,
+            tool_call_id=call.id or uuid.uuid4().hex,
+            tool_name=call.name,
+            tool_args=call.arguments,
+            tool_result=outcome.result,
+            started_at=self._clock(),
+        )
+        session = session.model_copy(update={"messages": [*session.messages, tool_message]})
+        # Saved at once: a crash after the write must not forget that it happened.
+        session = await self._save(session)
+        return session, ToolReport(call.name, call.arguments, outcome.readiness, outcome.result)
+
+    def _note(self, session: CallSession, event: StateHint | Remember | UsageReport) -> CallSession:
+        """Fold an event that changes the session but not what is said."""
+        if isinstance(event, StateHint):
+            return self._apply_hint(session, event.event)
+        if isinstance(event, Remember):
+            return session.model_copy(
+                update={"agent_memory": {**session.agent_memory, **event.values}}
+            )
+        return session.model_copy(update={"usage": session.usage.add(event.usage)})
+
+    def _apply_hint(self, session: CallSession, event: CallEvent) -> CallSession:
+        if not can_happen(session.state, event):
+            _log.info("agent_hint_ignored", state=session.state.value, hint=event.value)
+            return session
+        return session.model_copy(update={"state": next_state(session.state, event)})
+
+    @staticmethod
+    def _end(session: CallSession, reason: str | None) -> CallSession:
+        outcome = session.outcome or Outcome.ENDED_WITHOUT_CHANGE
+        state = session.state
+        if can_happen(state, CallEvent.HANGUP) and state is not CallState.TRANSFERRING:
+            state = next_state(state, CallEvent.HANGUP)
+        memory = {**session.agent_memory, "end_reason": reason or outcome.value}
+        return session.model_copy(
+            update={"state": state, "outcome": outcome, "agent_memory": memory}
+        )
+
+    async def _save(self, session: CallSession) -> CallSession:
+        return await self._store.save(session)
+
+    async def _audit_turn(
+        self,
+        session: CallSession,
+        seq: int,
+        message: Message,
+        latency: dict[str, Any] | None = None,
+    ) -> None:
+        assert message.started_at is not None
+        assert message.ended_at is not None
+        speaker = Speaker.KARLA if message.role is Role.KARLA else Speaker.DRIVER
+        await self._turns.add(
+            session.call_id,
+            seq,
+            speaker.value,
+            message.text,
+            message.started_at,
+            message.ended_at,
+            message.interrupted,
+            latency,
+        )
