@@ -41,6 +41,18 @@ class Outcome(StrEnum):
     UNREACHABLE = "unreachable"
 
 
+class AttemptResult(StrEnum):
+    """How one dial of a call ended (telephony's view)."""
+
+    DIALING = "dialing"  # not finished yet
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    VOICEMAIL = "voicemail"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
 class Speaker(StrEnum):
     KARLA = "karla"
     DRIVER = "driver"

@@ -17,6 +17,7 @@ from shared.db.repositories.calls import (
     InvalidCursor,
 )
 from shared.db.repositories.campaigns import CampaignRecord, CampaignRepository
+from shared.db.repositories.drivers import DriverRepository
 from shared.db.repositories.tool_calls import ToolCallRecord, ToolCallRepository
 from shared.db.repositories.turns import TurnRecord, TurnRepository
 
@@ -30,6 +31,7 @@ class AuditStore:
     turns: TurnRepository
     tool_calls: ToolCallRepository
     attempts: AttemptRepository
+    drivers: DriverRepository
 
     @classmethod
     def from_pool(cls, pool: asyncpg.Pool) -> AuditStore:
@@ -39,6 +41,7 @@ class AuditStore:
             turns=TurnRepository(pool),
             tool_calls=ToolCallRepository(pool),
             attempts=AttemptRepository(pool),
+            drivers=DriverRepository(pool),
         )
 
 
@@ -54,6 +57,7 @@ __all__ = [
     "CallRepository",
     "CampaignRecord",
     "CampaignRepository",
+    "DriverRepository",
     "DuplicateIdempotencyKey",
     "InvalidCursor",
     "ToolCallRecord",

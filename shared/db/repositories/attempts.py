@@ -5,21 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from enum import StrEnum
 
 import asyncpg
 
 from shared.db.repositories.calls import CallId
-
-
-class AttemptResult(StrEnum):
-    DIALING = "dialing"  # not finished yet
-    ANSWERED = "answered"
-    NO_ANSWER = "no_answer"
-    BUSY = "busy"
-    VOICEMAIL = "voicemail"
-    REJECTED = "rejected"
-    FAILED = "failed"
+from shared.domain.call import AttemptResult
 
 
 @dataclass(frozen=True, slots=True)

@@ -440,3 +440,18 @@ async def test_campaign_with_an_unknown_time_zone_is_refused(audit: AuditStore) 
 async def test_campaign_window_must_end_after_it_starts(audit: AuditStore) -> None:
     with pytest.raises(asyncpg.CheckViolationError, match="campaigns_window_check"):
         await audit.campaigns.create(uuid.uuid4(), "X", dt.time(18), dt.time(9))
+
+
+async def test_driver_directory_keeps_name_and_latest_phone(pg_pool):
+    from shared.db.repositories import AuditStore
+
+    drivers = AuditStore.from_pool(pg_pool).drivers
+    driver_id = f"D-{uuid.uuid4().hex[:8]}"
+    await drivers.upsert(driver_id, "+528112345678", "Juan Pérez")
+    await drivers.upsert(driver_id, "+528112349999")  # a later trigger without a name
+    driver = await drivers.get(driver_id)
+    assert driver is not None
+    assert (driver.name, driver.phone) == ("Juan Pérez", "+528112349999")
+    found = await drivers.by_phone("+528112349999")
+    assert found is not None and found.driver_id == driver_id
+    assert await drivers.by_phone("+528100000000") is None
