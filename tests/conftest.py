@@ -88,3 +88,28 @@ async def redis_client(redis_url: str, redis_prefix: str) -> AsyncIterator[aiore
 @pytest.fixture
 def anyio_backend() -> Iterator[str]:
     yield "asyncio"
+
+
+@pytest.fixture
+def settings(database_url: str, redis_url: str, redis_prefix: str):
+    """Settings pointing at this session's database and this test's Redis prefix."""
+    from shared.config import load_settings
+
+    return load_settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        redis_key_prefix=redis_prefix,
+        state_dir=ROOT / ".state" / "test",
+        api_token="test-token-0123456789",
+        client_api_max_attempts=2,
+        client_api_timeout_seconds=2.0,
+    )
+
+
+@pytest.fixture
+async def stack(settings, redis_client):
+    """The whole local stack (mock client system over HTTP included) for one test."""
+    from devstack.stack import local_stack
+
+    async with local_stack(settings) as running:
+        yield running

@@ -15,14 +15,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from shared.domain.sentences import cap_sentences
-from shared.state.sessions import CallSessionStore
-
 from shared.domain.call import Outcome, Speaker
 from shared.domain.fsm import CallEvent, CallState, can_happen, next_state
 from shared.domain.session import CallSession, Message, Role
 from shared.observability.logging import get_logger
 from shared.observability.metrics import TURNS
+from shared.state.sessions import CallSessionStore
 from shared.tools.dispatcher import ToolDispatcher
 
 from .agent import (
@@ -34,6 +32,7 @@ from .agent import (
     ToolRequest,
     UsageReport,
 )
+from .turn_cap import fit_turn
 
 _log = get_logger(__name__)
 
@@ -181,7 +180,7 @@ class Conversation:
                     session = self._note(session, event)
             if not asked_tool or session.state is CallState.TRANSFERRING:
                 break
-        text = cap_sentences(
+        text = fit_turn(
             " ".join(part.strip() for part in spoken if part.strip()), self._max_sentences
         )
         agent_ms = (time.perf_counter() - started) * 1000

@@ -61,7 +61,7 @@ class OfflineAgent:
         return [reset, *self._transfer("fuera_de_guion", last.text)]
 
     def _greet(self, session: CallSession) -> list[AgentEvent]:
-        intro = f"¡Hola, buen día! Le habla {self._agent_name} de {self._company}."
+        intro = f"¡Hola, buen día, le habla {self._agent_name} de {self._company}!"
         if session.direction == "inbound":
             return [
                 StateHint(CallEvent.IDENTITY_CONFIRMED),
