@@ -10,35 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+from devstack.eval.scenario import DriverLine, LineKind
 from media_server.pipeline.conversation import Conversation, KarlaTurn, ToolReport
 from shared.domain.sentences import split_sentences
 
-BARGE_IN_PREFIX = "[interrumpe]"
-SILENCE = "[silencio]"
 MAX_TURNS = 30
-
-
-class LineKind(StrEnum):
-    SPEECH = "speech"
-    BARGE_IN = "barge_in"
-    SILENCE = "silence"
-
-
-@dataclass(frozen=True)
-class ScriptLine:
-    kind: LineKind
-    text: str = ""
-
-    @classmethod
-    def parse(cls, raw: str) -> ScriptLine:
-        line = raw.strip()
-        if line == SILENCE:
-            return cls(LineKind.SILENCE)
-        if line.startswith(BARGE_IN_PREFIX):
-            return cls(LineKind.BARGE_IN, line.removeprefix(BARGE_IN_PREFIX).strip())
-        return cls(LineKind.SPEECH, line)
 
 
 @dataclass(frozen=True)
@@ -55,7 +32,7 @@ class PlayedCall:
     tools: list[ToolReport] = field(default_factory=list)
 
 
-async def play_script(conversation: Conversation, lines: Sequence[ScriptLine]) -> PlayedCall:
+async def play_script(conversation: Conversation, lines: Sequence[DriverLine]) -> PlayedCall:
     """Run a whole call: answer, say each line, stay silent after, stop when Karla ends it."""
     played = PlayedCall()
     opening = await conversation.answer()
@@ -63,7 +40,7 @@ async def play_script(conversation: Conversation, lines: Sequence[ScriptLine]) -
         return played
     script = list(lines)
     for turn in range(MAX_TURNS):
-        line = script[turn] if turn < len(script) else ScriptLine(LineKind.SILENCE)
+        line = script[turn] if turn < len(script) else DriverLine(kind=LineKind.SILENCE)
         if line.kind is LineKind.BARGE_IN:
             await _cut_last_karla_turn(conversation, played)
         text = "" if line.kind is LineKind.SILENCE else line.text

@@ -16,7 +16,8 @@ from shared.domain.session import CallSession
 from shared.observability.logging import bind_call
 from shared.observability.metrics import LIVE_CALLS
 
-from .simulated_driver import PlayedCall, ScriptLine, play_script
+from .eval.scenario import DriverLine
+from .simulated_driver import PlayedCall, play_script
 from .stack import Clock, LocalStack
 
 
@@ -32,7 +33,7 @@ async def run_text_call(
     call_id: str,
     party: CallParty,
     trip_id: str | None,
-    script: Sequence[ScriptLine],
+    script: Sequence[DriverLine],
     clock: Clock,
     attempt_no: int = 1,
 ) -> TextCallResult:

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from devstack.simulated_driver import ScriptLine
+from devstack.eval.scenario import DriverLine
 from devstack.stack import shifted_clock
 from devstack.text_calls import run_text_call
 from shared.calls.lifecycle import CallParty
@@ -30,7 +30,7 @@ async def place(stack, driver, trip_id, lines, direction=Direction.OUTBOUND):
         call_id,
         CallParty(driver, direction),
         trip_id,
-        [ScriptLine.parse(line) for line in lines],
+        [DriverLine.parse(line) for line in lines],
         shifted_clock(CALL_TIME),
     )
     return call_id, result

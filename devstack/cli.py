@@ -1,0 +1,92 @@
+"""`karla`: the command line of the local stack (demo, scenario runs, mock, API, stop)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from shared.config import SettingsError, load_settings
+from shared.observability.logging import configure_logging
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="karla", description="Karla, the voice agent that checks trip legs with drivers."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("demo", help="place simulated calls end to end on the local stack")
+
+    run_eval = commands.add_parser("eval", help="score conversation scenarios from a file")
+    run_eval.add_argument("path", type=Path, help="scenario file (YAML, format version 1)")
+    run_eval.add_argument("--json", type=Path, dest="json_out", help="also write a JSON report")
+    run_eval.add_argument("--only", action="append", help="run only this scenario id")
+
+    mock = commands.add_parser("mock-client-api", help="serve the client-system mock")
+    mock.add_argument("--host", default="127.0.0.1")
+    mock.add_argument("--port", type=int, default=8081)
+    mock.add_argument("--seed", type=Path, help="trips to load (YAML or JSON)")
+    mock.add_argument("--token", help="require this bearer token")
+
+    api = commands.add_parser("api", help="serve the trigger API with uvicorn")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8080)
+
+    commands.add_parser("stop", help="stop embedded Postgres/Redis left running")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"karla: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, json_output=False)
+    try:
+        if args.command == "demo":
+            from .demo import run_demo
+
+            return asyncio.run(run_demo(settings))
+        if args.command == "eval":
+            from .scenario_calls import run_eval
+
+            return asyncio.run(run_eval(settings, args.path, args.json_out, args.only))
+        if args.command == "mock-client-api":
+            return _serve_mock(args)
+        if args.command == "api":
+            from .api_server import serve_api
+
+            return asyncio.run(serve_api(settings, args.host, args.port))
+        if args.command == "stop":
+            from .services import stop_embedded
+
+            stopped = stop_embedded(settings.state_dir)
+            print("stopped: " + (", ".join(stopped) or "nothing was running"))
+            return 0
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+def _serve_mock(args: argparse.Namespace) -> int:
+    from shared.client_api import SeedError, serve_mock
+
+    try:
+        print(f"client-system mock on http://{args.host}:{args.port}/trips", flush=True)
+        asyncio.run(serve_mock(args.host, args.port, args.seed, args.token))
+    except SeedError as exc:
+        print(f"karla mock-client-api: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"karla mock-client-api: cannot listen on {args.host}:{args.port}: {exc}")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
