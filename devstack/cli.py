@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,7 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"karla: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, json_output=False)
+    # The demo and the scenario runner print conversations; their logs stay out of the way
+    # unless LOG_LEVEL asks for them.
+    quiet = args.command in ("demo", "eval") and "LOG_LEVEL" not in os.environ
+    configure_logging("WARNING" if quiet else settings.log_level, json_output=False)
     try:
         if args.command == "demo":
             from .demo import run_demo

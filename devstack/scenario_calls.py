@@ -42,7 +42,7 @@ async def play_scenario(stack: LocalStack, scenario: Scenario) -> CallResult:
         driver.driver_id,
         trip_id,
         driver.phone,
-        scenario.direction.value,
+        scenario.direction,
         CallStatus.QUEUED,
         call_time=scenario.now,
     )

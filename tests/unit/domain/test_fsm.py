@@ -33,16 +33,22 @@ def test_confirm_path_reaches_closing_then_ended():
 
 
 def test_update_and_create_paths():
-    assert walk(
-        CallEvent.ANSWERED, CallEvent.IDENTITY_CONFIRMED, CallEvent.DISCREPANCY
-    ) is CallState.UPDATING
+    assert (
+        walk(CallEvent.ANSWERED, CallEvent.IDENTITY_CONFIRMED, CallEvent.DISCREPANCY)
+        is CallState.UPDATING
+    )
     assert walk(CallEvent.ANSWERED, CallEvent.TRIP_MISSING) is CallState.CREATING
 
 
 @pytest.mark.parametrize(
     "state",
-    [CallState.GREETING, CallState.VALIDATING, CallState.UPDATING, CallState.CREATING,
-     CallState.CLOSING],
+    [
+        CallState.GREETING,
+        CallState.VALIDATING,
+        CallState.UPDATING,
+        CallState.CREATING,
+        CallState.CLOSING,
+    ],
 )
 def test_transfer_is_possible_from_every_live_state(state):
     assert next_state(state, CallEvent.TRANSFER) is CallState.TRANSFERRING

@@ -1,0 +1,140 @@
+"""`karla demo`: simulated calls end to end on the local stack, printed for a human.
+
+Each call is triggered through the real HTTP API with a bearer token, queued, dispatched,
+answered by a scripted driver, played through the conversation path (Redis session, agent,
+ToolDispatcher, client mock over HTTP) and audited in Postgres; the demo then reads the
+result back through the API and shows the trip before and after.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from pydantic import SecretStr
+
+from shared.config import Settings
+from shared.domain.trip import Driver
+from shared.queue.local import RedisDispatchQueue
+
+from .api_server import serving_api
+from .local_dispatcher import LocalDispatcher, SimulatedPhones, running
+from .stack import LocalStack, local_stack
+
+DEMO_FILE = Path(__file__).with_name("demo_calls.yaml")
+
+
+@dataclass(frozen=True)
+class DemoCall:
+    title: str
+    driver: Driver
+    trip: dict[str, str]
+    says: list[str]
+
+
+def load_demo_calls(today: dt.date, path: Path = DEMO_FILE) -> list[DemoCall]:
+    calls = []
+    for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["calls"]:
+        trip = dict(raw["trip"])
+        trip["date"] = (today - dt.timedelta(days=int(trip.pop("days_ago")))).isoformat()
+        trip["driver_id"] = raw["driver"]["driver_id"]
+        trip["status"] = "pending"
+        calls.append(DemoCall(raw["title"], Driver(**raw["driver"]), trip, list(raw["says"])))
+    return calls
+
+
+async def run_demo(settings: Settings) -> int:
+    token = settings.api_token.get_secret_value() or secrets.token_urlsafe(24)
+    settings = settings.model_copy(update={"api_token": SecretStr(token)})
+    async with local_stack(settings) as stack:
+        today = stack.wall_clock()().date()
+        calls = load_demo_calls(today)
+        stack.mock.reset([call.trip for call in calls])
+        phones = SimulatedPhones()
+        for call in calls:
+            phones.register(call.driver.phone, call.says)
+        queue = RedisDispatchQueue(stack.redis, settings.redis_key_prefix)
+        dispatcher = LocalDispatcher(stack, queue, phones)
+        async with running(dispatcher), serving_api(stack) as api_url:
+            headers = {"Authorization": f"Bearer {token}"}
+            async with httpx.AsyncClient(base_url=api_url, headers=headers) as http:
+                print(f"Karla demo: API on {api_url}, client-system mock on {stack.mock_url}\n")
+                call_ids = [await _place(http, dispatcher, stack, call) for call in calls]
+                await _summary(http, stack, call_ids)
+    return 0
+
+
+async def _place(
+    http: httpx.AsyncClient, dispatcher: LocalDispatcher, stack: LocalStack, call: DemoCall
+) -> str:
+    before = _trip(stack, call.trip["trip_id"])
+    response = await http.post(
+        "/api/calls",
+        json={
+            "driver_id": call.driver.driver_id,
+            "driver_name": call.driver.name,
+            "trip_id": call.trip["trip_id"],
+            "phone": call.driver.phone,
+        },
+        headers={"Idempotency-Key": f"demo-{call.trip['trip_id']}-{secrets.token_hex(4)}"},
+    )
+    response.raise_for_status()
+    call_id = str(response.json()["call_id"])
+    await dispatcher.wait_for(call_id)
+    detail = (await http.get(f"/api/calls/{call_id}")).json()
+    print(f"━━ {call.title} ━━ llamada {call_id} ({response.status_code} {response.reason_phrase})")
+    print(f"   viaje antes:   {_show(before)}")
+    for turn in detail["transcript"]:
+        who = "Karla " if turn["speaker"] == "karla" else "Chofer"
+        cut = "  [interrumpida]" if turn["interrupted"] else ""
+        print(f"   {who}: {turn['text'] or '(silencio)'}{cut}")
+    for tool in detail["tool_calls"]:
+        print(
+            f"   → {tool['tool']}({_args(tool['args'])}) {tool['readiness']}"
+            f" en {tool['latency_ms']:.1f} ms"
+        )
+    print(f"   viaje después: {_show(_trip(stack, call.trip['trip_id']))}")
+    print(f"   resultado: {detail['status']} / {detail['outcome']}\n")
+    return call_id
+
+
+async def _summary(http: httpx.AsyncClient, stack: LocalStack, call_ids: list[str]) -> None:
+    async with stack.pool.acquire() as conn:
+        counts = await conn.fetchrow(
+            """
+            SELECT (SELECT count(*) FROM calls WHERE id = ANY($1::uuid[])) AS calls,
+                   (SELECT count(*) FROM turns WHERE call_id = ANY($1::uuid[])) AS turns,
+                   (SELECT count(*) FROM tool_calls WHERE call_id = ANY($1::uuid[])) AS tools,
+                   (SELECT count(*) FROM attempts WHERE call_id = ANY($1::uuid[])) AS attempts
+            """,
+            call_ids,
+        )
+    assert counts is not None
+    print(
+        f"Auditoría en Postgres: {counts['calls']} llamadas, {counts['turns']} turnos, "
+        f"{counts['tools']} llamadas a herramientas, {counts['attempts']} intentos."
+    )
+    metrics = (await http.get("/metrics")).text
+    print("Métricas (/metrics):")
+    for line in metrics.splitlines():
+        if line.startswith(("karla_tool_dispatch_total", "karla_calls_finished_total")):
+            print(f"   {line}")
+
+
+def _trip(stack: LocalStack, trip_id: str) -> dict[str, Any] | None:
+    return next((t for t in stack.mock.trips if t["trip_id"] == trip_id), None)
+
+
+def _show(trip: dict[str, Any] | None) -> str:
+    if trip is None:
+        return "(no existe)"
+    return f"{trip['origin']} → {trip['destination']}, {trip['date']} [{trip['status']}]"
+
+
+def _args(args: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in args.items())

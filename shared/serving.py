@@ -1,0 +1,52 @@
+"""Serving an ASGI app with uvicorn on a socket bound beforehand.
+
+Binding first means the port is known (even port 0) and taken before the server runs, so
+callers can hand out the URL at once, and a busy port raises OSError instead of uvicorn's
+sys.exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+import uvicorn
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen()
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://{host}:{port}"
+
+
+async def serve_asgi(app: Any, sock: socket.socket) -> None:
+    """Serve `app` until cancelled, then shut uvicorn down cleanly."""
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        log_config=None,  # leave the host process's logging alone
+        access_log=False,
+        timeout_graceful_shutdown=1,
+        lifespan="auto",
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.ensure_future(server.serve(sockets=[sock]))
+    try:
+        await asyncio.shield(serving)
+    except asyncio.CancelledError:
+        server.should_exit = True
+        await serving
+        raise
