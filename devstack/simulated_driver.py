@@ -15,7 +15,7 @@ from devstack.eval.scenario import DriverLine, LineKind
 from media_server.pipeline.conversation import Conversation, KarlaTurn, ToolReport
 from shared.domain.sentences import split_sentences
 
-MAX_TURNS = 30
+MAX_TURNS = 60  # a bound for the simulator; the conversation has its own
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ class LocalStack:
             turns=self.audit.turns,
             clock=clock,
             max_sentences=self.settings.max_sentences_per_turn,
+            max_driver_turns=self.settings.max_turns_per_call,
         )
 
     def wall_clock(self) -> Clock:

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from shared.domain.call import Outcome, Speaker
-from shared.domain.fsm import CallEvent, CallState, can_happen, next_state
+from shared.domain.fsm import CallEvent, CallState, Tool, can_happen, next_state
 from shared.domain.session import CallSession, Message, Role
 from shared.observability.logging import get_logger
 from shared.observability.metrics import TURNS
 from shared.state.sessions import CallSessionStore
-from shared.tools.dispatcher import ToolDispatcher
+from shared.tools.dispatcher import ToolCall, ToolDispatcher
 
 from .agent import (
     Agent,
@@ -87,6 +87,7 @@ class Conversation:
         turns: TurnAudit,
         clock: Callable[[], dt.datetime],
         max_sentences: int = 2,
+        max_driver_turns: int = 30,
         on_sentence: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.call_id = call_id
@@ -96,6 +97,7 @@ class Conversation:
         self._turns = turns
         self._clock = clock
         self._max_sentences = max_sentences
+        self._max_driver_turns = max_driver_turns
         self._on_sentence = on_sentence
 
     async def session(self) -> CallSession:
@@ -130,7 +132,29 @@ class Conversation:
         session = session.model_copy(update={"messages": [*session.messages, message]})
         await self._audit_turn(session, len(session.messages) - 1, message)
         TURNS.labels(speaker=Speaker.DRIVER.value).inc()
+        if sum(m.role is Role.DRIVER for m in session.messages) > self._max_driver_turns:
+            return await self._hand_over_long_call(session, heard_at)
         return await self._karla_turn(session, heard_at)
+
+    async def _hand_over_long_call(self, session: CallSession, heard_at: dt.datetime) -> KarlaTurn:
+        """A call that goes on and on is going nowhere: a person takes it from here."""
+        session, report = await self._run_tool(
+            session,
+            ToolRequest(
+                ToolCall(
+                    f"guard-{uuid.uuid4().hex[:12]}",
+                    Tool.TRANSFERIR_A_HUMANO.value,
+                    {"motivo": "fuera_de_guion", "resumen": "la llamada se alargó sin avanzar"},
+                )
+            ),
+        )
+        text = "Le comunico con una persona del equipo para terminar de revisarlo."
+        message = Message(role=Role.KARLA, text=text, started_at=heard_at, ended_at=self._clock())
+        session = session.model_copy(update={"messages": [*session.messages, message]})
+        await self._audit_turn(session, len(session.messages) - 1, message)
+        session = self._end(session, "max_turns")
+        await self._save(session)
+        return KarlaTurn(text, True, [report])
 
     async def interrupted(self, heard_text: str) -> None:
         """Barge-in: keep in context only the part of Karla's last turn the driver heard."""

@@ -140,3 +140,16 @@ async def test_a_resumed_turn_does_not_write_twice(seeded):
     after = mock_writes(stack)
     assert len(after) == 2
     assert after[1]["replayed"] is True
+
+
+async def test_a_call_that_goes_nowhere_is_handed_to_a_person(stack, settings):
+    """A driver who keeps answering off-script is not kept on the line forever."""
+    stack.mock.reset(
+        [trip("T-5001", "D-1001", "Monterrey, N.L.", "Guadalajara, Jal.", "2026-11-23")]
+    )
+    stack.settings = settings.model_copy(update={"max_turns_per_call": 4})
+    call_id, result = await place(stack, JUAN, "T-5001", ["¿Bueno?"] + ["Mmm..."] * 10)
+    assert result.outcome == "transferred"
+    driver_turns = [t for t in await stack.audit.turns.list(call_id) if t.speaker == "driver"]
+    assert len(driver_turns) == 5
+    assert mock_writes(stack) == []
