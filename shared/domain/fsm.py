@@ -89,6 +89,7 @@ _TOOL_EVENTS: dict[CallState, dict[Tool, CallEvent]] = {
     CallState.VALIDATING: {
         Tool.VALIDAR_VIAJE: CallEvent.WRITE_DONE,
         Tool.ACTUALIZAR_VIAJE: CallEvent.DISCREPANCY,
+        Tool.CREAR_VIAJE: CallEvent.TRIP_MISSING,  # the driver did another leg
         Tool.TRANSFERIR_A_HUMANO: CallEvent.TRANSFER,
     },
     CallState.UPDATING: {
@@ -130,8 +131,9 @@ def state_after_tool(state: CallState, tool: Tool) -> CallState:
     """The state a successful `tool` call leaves the conversation in.
 
     A write passes through its step when the conversation had not named it yet:
-    actualizar from validating goes validating -> updating -> closing, and validar from
-    updating (the driver took the discrepancy back) goes updating -> validating -> closing.
+    actualizar from validating goes validating -> updating -> closing, crear from
+    validating goes validating -> creating -> closing, and validar from updating (the
+    driver took the discrepancy back) goes updating -> validating -> closing.
     """
     if not tool_allowed(state, tool):
         raise IllegalTransition(state, CallEvent.WRITE_DONE)
