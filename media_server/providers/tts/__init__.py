@@ -1,0 +1,1 @@
+"""Text to speech: one module per vendor behind `TtsProvider`."""
