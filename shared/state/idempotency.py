@@ -30,8 +30,26 @@ class ClaimState(StrEnum):
 
 @dataclass(frozen=True)
 class Claim:
+    """What `claim` found; `value` is the stored result, set only when COMPLETED."""
+
     state: ClaimState
     value: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def new(cls) -> Claim:
+        return cls(ClaimState.NEW)
+
+    @classmethod
+    def completed(cls, value: dict[str, Any]) -> Claim:
+        return cls(ClaimState.COMPLETED, value)
+
+    @classmethod
+    def in_progress(cls) -> Claim:
+        return cls(ClaimState.IN_PROGRESS)
+
+    @classmethod
+    def mismatch(cls) -> Claim:
+        return cls(ClaimState.MISMATCH)
 
 
 # KEYS[1] record; ARGV: fingerprint, lock ttl. Returns state, stored value (JSON or '').
@@ -47,6 +65,24 @@ if record[2] == 'completed' then return {'completed', record[3]} end
 return {'in_progress', ''}
 """
 
+# KEYS[1] record; ARGV: fingerprint, value JSON, ttl. Never overwrites another request's
+# record (possible once our lock expired and a different request claimed the key).
+_COMPLETE = """
+local stored = redis.call('HGET', KEYS[1], 'fingerprint')
+if stored and stored ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'fingerprint', ARGV[1], 'state', 'completed', 'value', ARGV[2])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 1
+"""
+
+# KEYS[1] record. Only an unfinished claim is dropped: a stored result stays replayable.
+_RELEASE = """
+if redis.call('HGET', KEYS[1], 'state') == 'in_progress' then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
 
 class IdempotencyStore:
     def __init__(
@@ -56,16 +92,18 @@ class IdempotencyStore:
         ttl_seconds: int,
         lock_seconds: int = 60,
     ) -> None:
-        self._redis = redis
         self._prefix = prefix
         self._ttl = ttl_seconds
         self._lock = lock_seconds
         self._claim = redis.register_script(_CLAIM)
+        self._complete = redis.register_script(_COMPLETE)
+        self._release = redis.register_script(_RELEASE)
 
     def _key(self, scope: str, key: str) -> str:
         return f"{self._prefix}idem:{scope}:{hashlib.sha256(key.encode()).hexdigest()}"
 
     async def claim(self, scope: str, key: str, fingerprint: str) -> Claim:
+        """Own the key (NEW, held for `lock_seconds`) or learn what holds it."""
         state, value = await self._claim(
             keys=[self._key(scope, key)], args=[fingerprint, self._lock]
         )
@@ -73,20 +111,13 @@ class IdempotencyStore:
         stored = json.loads(value) if value else {}
         return Claim(state, stored)
 
-    async def complete(self, scope: str, key: str, fingerprint: str, value: dict[str, Any]) -> None:
-        record = self._key(scope, key)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                record,
-                mapping={
-                    "fingerprint": fingerprint,
-                    "state": "completed",
-                    "value": json.dumps(value),
-                },
-            )
-            pipe.expire(record, self._ttl)
-            await pipe.execute()
+    async def complete(self, scope: str, key: str, fingerprint: str, value: dict[str, Any]) -> bool:
+        """Store the result for replays; False when a different request now holds the key."""
+        stored = await self._complete(
+            keys=[self._key(scope, key)], args=[fingerprint, json.dumps(value), self._ttl]
+        )
+        return bool(stored)
 
     async def release(self, scope: str, key: str) -> None:
         """Forget an unfinished claim so a retry can do the work."""
-        await self._redis.delete(self._key(scope, key))
+        await self._release(keys=[self._key(scope, key)])

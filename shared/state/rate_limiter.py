@@ -6,6 +6,7 @@ agree on time; an idle bucket expires once it would be full again.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
@@ -52,8 +53,8 @@ class TokenBucket:
         self, key: str, rate_per_second: float, burst: int, cost: int = 1
     ) -> RateDecision:
         """Take `cost` tokens from bucket `key` if it holds them; say how long to wait if not."""
-        if rate_per_second <= 0:
-            raise ValueError("rate_per_second must be positive")
+        if not (math.isfinite(rate_per_second) and rate_per_second > 0):
+            raise ValueError("rate_per_second must be a positive finite number")
         if burst < 1:
             raise ValueError("burst must be at least 1")
         if not 1 <= cost <= burst:

@@ -13,8 +13,13 @@ _log = get_logger(__name__)
 
 def create_redis(url: str) -> aioredis.Redis:
     """A client with timeouts and health checks; warns when the server needs no password."""
-    if not urlsplit(url).password:
-        _log.warning("redis_without_password", detail="Redis auth is mandatory outside CI")
+    parts = urlsplit(url)
+    if not parts.password:
+        _log.warning(
+            "redis_without_password",
+            host=parts.hostname,
+            detail="Redis auth is mandatory outside CI",
+        )
     return aioredis.from_url(
         url,
         decode_responses=False,

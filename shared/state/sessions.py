@@ -94,16 +94,22 @@ class CallSessionStore:
         self, call_id: str, mutate: Callable[[CallSession], CallSession], attempts: int = 5
     ) -> CallSession:
         """Read, change and save, re-reading when another writer got there first."""
-        for attempt in range(attempts):
-            session = await self.get(call_id)
-            if session is None:
-                raise SessionNotFound(call_id)
+        if attempts < 1:
+            raise ValueError("attempts must be at least 1")
+        for _ in range(attempts - 1):
             try:
-                return await self.save(mutate(session))
+                return await self._update_once(call_id, mutate)
             except StaleSession:
-                if attempt == attempts - 1:
-                    raise
-        raise AssertionError("unreachable")
+                continue
+        return await self._update_once(call_id, mutate)
+
+    async def _update_once(
+        self, call_id: str, mutate: Callable[[CallSession], CallSession]
+    ) -> CallSession:
+        session = await self.get(call_id)
+        if session is None:
+            raise SessionNotFound(call_id)
+        return await self.save(mutate(session))
 
     async def delete(self, call_id: str) -> None:
         await self._redis.delete(self._key(call_id))

@@ -95,13 +95,50 @@ async def test_concurrent_updates_lose_nothing(store):
     assert final.version == 20
 
 
-async def test_sessions_expire(store, redis_client, redis_prefix):
+async def test_update_gives_up_after_its_attempts(store, monkeypatch):
     session = await store.create(new_session())
-    ttl = await redis_client.ttl(f"{redis_prefix}call:{session.call_id}")
-    assert 0 < ttl <= 3600
+    read = store.get
+    reads = 0
+
+    async def read_then_twin_saves(call_id: str) -> CallSession | None:
+        nonlocal reads
+        reads += 1
+        current = await read(call_id)
+        await store.save(current)  # a twin writer wins every race
+        return current
+
+    monkeypatch.setattr(store, "get", read_then_twin_saves)
+    with pytest.raises(StaleSession):
+        await store.update(session.call_id, lambda s: s, attempts=3)
+    assert reads == 3
 
 
-async def test_media_token_finds_its_call(store):
+async def test_update_needs_a_session_and_an_attempt(store):
+    with pytest.raises(SessionNotFound):
+        await store.update("no-such-call", lambda s: s)
+    session = await store.create(new_session())
+    with pytest.raises(ValueError, match="attempts"):
+        await store.update(session.call_id, lambda s: s, attempts=0)
+
+
+async def test_unknown_and_deleted_sessions_read_as_none(store):
+    assert await store.get("no-such-call") is None
+    session = await store.create(new_session())
+    await store.delete(session.call_id)
+    assert await store.get(session.call_id) is None
+
+
+async def test_sessions_expire_and_saves_refresh_the_ttl(store, redis_client, redis_prefix):
+    session = await store.create(new_session())
+    key = f"{redis_prefix}call:{session.call_id}"
+    assert 0 < await redis_client.ttl(key) <= 3600
+    await redis_client.expire(key, 10)
+    await store.save(session)
+    assert 10 < await redis_client.ttl(key) <= 3600
+
+
+async def test_media_token_finds_its_call(store, redis_client, redis_prefix):
     await store.bind_media_token("tok-1", "call-1")
     assert await store.call_for_media_token("tok-1") == "call-1"
     assert await store.call_for_media_token("tok-2") is None
+    assert 0 < await redis_client.ttl(f"{redis_prefix}media:tok-1") <= 3600
