@@ -33,18 +33,27 @@ DEMO_FILE = Path(__file__).with_name("demo_calls.yaml")
 class DemoCall:
     title: str
     driver: Driver
-    trip: dict[str, str]
+    trip_id: str
+    trip: dict[str, str] | None  # None: the client system does not have this leg
     says: list[str]
 
 
 def load_demo_calls(today: dt.date, path: Path = DEMO_FILE) -> list[DemoCall]:
     calls = []
     for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["calls"]:
-        trip = dict(raw["trip"])
-        trip["date"] = (today - dt.timedelta(days=int(trip.pop("days_ago")))).isoformat()
-        trip["driver_id"] = raw["driver"]["driver_id"]
-        trip["status"] = "pending"
-        calls.append(DemoCall(raw["title"], Driver(**raw["driver"]), trip, list(raw["says"])))
+        trip: dict[str, str] | None = dict(raw["trip"])
+        trip_id = raw["trip"]["trip_id"]
+        if raw["trip"].get("missing"):
+            trip = None
+        else:
+            assert trip is not None
+            days_ago = int(trip.pop("days_ago"))
+            trip["date"] = (today - dt.timedelta(days=days_ago)).isoformat()
+            trip["driver_id"] = raw["driver"]["driver_id"]
+            trip["status"] = "pending"
+        calls.append(
+            DemoCall(raw["title"], Driver(**raw["driver"]), trip_id, trip, list(raw["says"]))
+        )
     return calls
 
 
@@ -54,7 +63,7 @@ async def run_demo(settings: Settings) -> int:
     async with local_stack(settings) as stack:
         today = stack.wall_clock()().date()
         calls = load_demo_calls(today)
-        stack.mock.reset([call.trip for call in calls])
+        stack.mock.reset([call.trip for call in calls if call.trip is not None])
         phones = SimulatedPhones()
         for call in calls:
             phones.register(call.driver.phone, call.says)
@@ -72,16 +81,16 @@ async def run_demo(settings: Settings) -> int:
 async def _place(
     http: httpx.AsyncClient, dispatcher: LocalDispatcher, stack: LocalStack, call: DemoCall
 ) -> str:
-    before = _trip(stack, call.trip["trip_id"])
+    before = _trip(stack, call.trip_id)
     response = await http.post(
         "/api/calls",
         json={
             "driver_id": call.driver.driver_id,
             "driver_name": call.driver.name,
-            "trip_id": call.trip["trip_id"],
+            "trip_id": call.trip_id,
             "phone": call.driver.phone,
         },
-        headers={"Idempotency-Key": f"demo-{call.trip['trip_id']}-{secrets.token_hex(4)}"},
+        headers={"Idempotency-Key": f"demo-{call.trip_id}-{secrets.token_hex(4)}"},
     )
     response.raise_for_status()
     call_id = str(response.json()["call_id"])
@@ -98,7 +107,8 @@ async def _place(
             f"   → {tool['tool']}({_args(tool['args'])}) {tool['readiness']}"
             f" en {tool['latency_ms']:.1f} ms"
         )
-    print(f"   viaje después: {_show(_trip(stack, call.trip['trip_id']))}")
+    after = _trip(stack, detail["trip_id"] or call.trip_id)
+    print(f"   viaje después: {_show(after)}")
     print(f"   resultado: {detail['status']} / {detail['outcome']}\n")
     return call_id
 

@@ -1,30 +1,25 @@
 """OfflineAgent: Karla's dialogue without a language model.
 
-Deterministic and instant, so it runs the demo and the scenario suite with no keys, and
-takes over a call when the LLM provider fails. Its progress within a step (did she ask for
-identity yet, how many silences) lives in the session's agent memory, so a resumed call
-continues exactly where it was.
+Deterministic and fast (microseconds a turn), so it runs the demo and the scenario suite
+with no keys, and takes over a call when the LLM provider fails. It reads the driver's
+line with the rules in intents.py and extract.py, decides from the call state and its
+memory (memory.py, kept in the session), and speaks lines from phrases.py. The order of
+checks in `_decide` is the policy: urgent things (a person, an incident, anger) first,
+then silence, then the step the call is in.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 
-from media_server.pipeline.agent import (
-    AgentEvent,
-    EndCall,
-    Remember,
-    StateHint,
-    TextDelta,
-    ToolRequest,
-)
+from media_server.pipeline.agent import AgentEvent, EndCall, StateHint, TextDelta
 from shared.domain.fsm import CallEvent, CallState, Tool
 from shared.domain.session import CallSession, Message, Role
-from shared.domain.spoken import say_date, say_place
-from shared.tools.dispatcher import ToolCall
 
+from . import phrases
+from .flows import Turn, collect_trip, transfer, validate_trip
 from .intents import Intent, classify
+from .memory import DialogueMemory, Draft
 
 MAX_SILENCES = 2
 
@@ -37,97 +32,100 @@ class OfflineAgent:
         self._agent_name = agent_name
 
     async def respond(self, session: CallSession) -> AsyncIterator[AgentEvent]:
-        for event in self._decide(session):
+        memory = DialogueMemory.of(session)
+        events = self._decide(session, memory)
+        for event in events:
             yield event
 
-    def _decide(self, session: CallSession) -> list[AgentEvent]:
+    def _decide(self, session: CallSession, memory: DialogueMemory) -> list[AgentEvent]:
         last = session.messages[-1] if session.messages else None
         if last is not None and last.role is Role.TOOL:
-            return self._after_tool(session, last)
+            return self._after_tool(session, memory, last)
         if last is None or last.role is not Role.DRIVER:
-            return self._greet(session)
+            return self._greet(session, memory)
         if not last.text:
-            return self._silence(session)
+            return self._silence(memory)
+        turn = Turn(session, memory.model_copy(update={"silences": 0}), last.text)
         intent = classify(last.text)
-        if intent in (Intent.HUMAN, Intent.INCIDENT):
-            return self._transfer(
-                "incidente" if intent is Intent.INCIDENT else "solicitud", last.text
-            )
-        reset = Remember({"silences": 0})
+        urgent = {
+            Intent.HUMAN: "solicitud",
+            Intent.INCIDENT: "incidente",
+            Intent.ANGRY: "enojo",
+        }.get(intent)
+        if urgent is not None:
+            return transfer(turn, urgent)
         if session.state is CallState.GREETING:
-            return [reset, *self._identify(session, intent)]
-        if session.state is CallState.VALIDATING:
-            return [reset, *self._validate(session, intent)]
-        return [reset, *self._transfer("fuera_de_guion", last.text)]
+            return self._identify(turn, intent)
+        if session.state in (CallState.VALIDATING, CallState.UPDATING):
+            return validate_trip(turn, intent)
+        if session.state is CallState.CREATING:
+            return collect_trip(turn, intent)
+        return transfer(turn, "fuera_de_guion")
 
-    def _greet(self, session: CallSession) -> list[AgentEvent]:
-        intro = f"¡Hola, buen día, le habla {self._agent_name} de {self._company}!"
+    def _greet(self, session: CallSession, memory: DialogueMemory) -> list[AgentEvent]:
+        hello = phrases.greeting(self._agent_name, self._company)
         if session.direction == "inbound":
+            # The caller's number already identified the driver.
+            hints = [StateHint(CallEvent.IDENTITY_CONFIRMED)]
+            if session.trip_on_file is None:
+                hints.append(StateHint(CallEvent.TRIP_MISSING))
             return [
-                StateHint(CallEvent.IDENTITY_CONFIRMED),
-                TextDelta(f"{intro} ¿En qué le puedo ayudar, {session.driver.first_name}?"),
+                *hints,
+                memory.remember(),
+                TextDelta(f"{hello} ¿En qué le puedo ayudar, {session.driver.first_name}?"),
             ]
-        return [
-            Remember({"asked_identity": True}),
-            TextDelta(f"{intro} ¿Hablo con {session.driver.name}?"),
-        ]
+        memory = memory.model_copy(update={"asked_identity": True})
+        return [memory.remember(), TextDelta(f"{hello} ¿Hablo con {session.driver.name}?")]
 
-    def _identify(self, session: CallSession, intent: Intent) -> list[AgentEvent]:
-        if not session.agent_memory.get("asked_identity"):
-            return self._greet(session)
+    def _identify(self, turn: Turn, intent: Intent) -> list[AgentEvent]:
+        session, memory = turn.session, turn.memory
+        if not memory.asked_identity:
+            return self._greet(session, memory)
         if intent is Intent.YES:
-            return [StateHint(CallEvent.IDENTITY_CONFIRMED), *self._read_trip(session)]
+            confirmed = Turn(session, memory.model_copy(update={"misunderstood": 0}), turn.text)
+            if session.trip_on_file is None:
+                return [
+                    StateHint(CallEvent.IDENTITY_CONFIRMED),
+                    StateHint(CallEvent.TRIP_MISSING),
+                    *collect_trip(confirmed, Intent.UNKNOWN, opening=True),
+                ]
+            return [StateHint(CallEvent.IDENTITY_CONFIRMED), *self._read_trip(confirmed)]
         if intent in (Intent.WRONG_PERSON, Intent.NO):
-            return [TextDelta("Disculpe la molestia, que tenga buen día."), EndCall("wrong_person")]
-        return [TextDelta(f"Perdón, ¿hablo con {session.driver.name}?")]
+            return [TextDelta(phrases.SORRY_WRONG_NUMBER), EndCall("wrong_person")]
+        return turn.misunderstood(f"Perdón, ¿hablo con {session.driver.name}?")
 
-    def _read_trip(self, session: CallSession) -> list[AgentEvent]:
-        trip = session.trip_on_file
-        if trip is None:
-            return self._transfer("fuera_de_guion", "sin viaje registrado")
-        when = say_date(trip.date, session.call_time.date())
-        return [
-            TextDelta(
-                f"Le llamo para confirmar su viaje de {say_place(trip.origin)} a "
-                f"{say_place(trip.destination)}, {when}. ¿Es correcto?"
-            )
-        ]
+    @staticmethod
+    def _read_trip(turn: Turn) -> list[AgentEvent]:
+        trip = turn.session.trip_on_file
+        assert trip is not None
+        memory = turn.memory.model_copy(update={"trip_read": True})
+        text = phrases.read_trip(
+            Draft.of(trip), turn.today, inbound=turn.session.direction == "inbound"
+        )
+        return [memory.remember(), TextDelta(text)]
 
-    def _validate(self, session: CallSession, intent: Intent) -> list[AgentEvent]:
-        if intent is Intent.YES:
-            return [self._tool(Tool.VALIDAR_VIAJE, {})]
-        if intent is Intent.NO:
-            return self._transfer("fuera_de_guion", "el chofer no confirma el viaje")
-        return [TextDelta("Perdón, no le entendí. ¿El viaje es correcto, sí o no?")]
-
-    def _silence(self, session: CallSession) -> list[AgentEvent]:
-        silences = int(session.agent_memory.get("silences", 0)) + 1
+    @staticmethod
+    def _silence(memory: DialogueMemory) -> list[AgentEvent]:
+        silences = memory.silences + 1
+        memory = memory.model_copy(update={"silences": silences})
         if silences >= MAX_SILENCES:
-            return [
-                Remember({"silences": silences}),
-                TextDelta("No le escucho, le marcamos más tarde. Buen día."),
-                EndCall("silence"),
-            ]
-        return [Remember({"silences": silences}), TextDelta("¿Bueno? ¿Me escucha?")]
+            return [memory.remember(), TextDelta(phrases.GOODBYE_SILENCE), EndCall("silence")]
+        return [memory.remember(), TextDelta(phrases.ARE_YOU_THERE)]
 
-    def _after_tool(self, session: CallSession, last: Message) -> list[AgentEvent]:
+    @staticmethod
+    def _after_tool(
+        session: CallSession, memory: DialogueMemory, last: Message
+    ) -> list[AgentEvent]:
         result = last.tool_result or {}
+        turn = Turn(session, memory, "")
         if result.get("ok"):
             if last.tool_name == Tool.TRANSFERIR_A_HUMANO:
                 return []
-            return [TextDelta("Listo, quedó registrado. ¡Gracias y buen camino!"), EndCall("done")]
+            done = phrases.DONE.get(last.tool_name or "", phrases.DONE["validar_viaje"])
+            closing = phrases.OTHER_TRIP_NOTE if memory.other_trip_refused else phrases.THANKS
+            return [TextDelta(f"{done} {closing}"), EndCall("done")]
+        if last.tool_name == Tool.TRANSFERIR_A_HUMANO:
+            return [EndCall("transfer_failed")]
         if result.get("error") == "sistema_no_disponible":
-            return self._transfer("sistema", "el sistema de viajes no responde")
-        return self._transfer("fuera_de_guion", str(result.get("detalle", "")))
-
-    def _transfer(self, reason: str, summary: str) -> list[AgentEvent]:
-        return [
-            TextDelta("Claro, le comunico con una persona del equipo."),
-            self._tool(Tool.TRANSFERIR_A_HUMANO, {"motivo": reason, "resumen": summary[:300]}),
-        ]
-
-    @staticmethod
-    def _tool(tool: Tool, arguments: dict[str, object]) -> ToolRequest:
-        return ToolRequest(
-            ToolCall(id=f"off-{uuid.uuid4().hex[:12]}", name=tool.value, arguments=dict(arguments))
-        )
+            return transfer(turn, "sistema", line=phrases.SYSTEM_DOWN)
+        return transfer(turn, "fuera_de_guion", summary=str(result.get("detalle", "")))

@@ -13,6 +13,8 @@ class Intent(StrEnum):
     WRONG_PERSON = "wrong_person"
     HUMAN = "human"
     INCIDENT = "incident"
+    ANGRY = "angry"
+    CONFUSED = "confused"
     UNKNOWN = "unknown"
 
 
@@ -50,6 +52,41 @@ _INCIDENT = (
     " emergencia ",
     " me siento mal ",
 )
+_ANGRY = (
+    " harto",
+    " hartos ",
+    " chingad",
+    " chingan",
+    " pinche",
+    " pendej",
+    " idiota",
+    " estupid",
+    " carajo",
+    " no estes molestando",
+    " dejen de molestar",
+    " ya dejen de ",
+    " que fastidio",
+    " que lata ",
+    " me tienen hasta ",
+    " ya basta ",
+)
+_CONFUSED = (
+    " no se de que",
+    " no entiendo",
+    " no le entiendo",
+    " no te entiendo",
+    " como dice ",
+    " como dijo ",
+    " cual carga",
+    " cual viaje",
+    " que viaje ",
+    " de que me habla",
+    " de que habla",
+    " no me acuerdo",
+    " no se ",
+    " mande ",
+    " que dijo ",
+)
 _WRONG = (
     " equivocad",
     " no vive ",
@@ -84,7 +121,17 @@ _YES = (
     " asi quedo ",
     " efectivamente ",
 )
-_NO = (" no ", " nel ", " n'ombre ", " nombre ", " para nada ", " tampoco ", " negativo ")
+_NO = (
+    " no ",
+    " nel ",
+    " n'ombre ",
+    " nombre ",
+    " para nada ",
+    " tampoco ",
+    " negativo ",
+    " nada mas ",
+    " es todo ",
+)
 
 
 def _has(text: str, needles: tuple[str, ...]) -> bool:
@@ -98,8 +145,12 @@ def classify(text: str) -> Intent:
         return Intent.INCIDENT
     if _has(words, _HUMAN):
         return Intent.HUMAN
+    if _has(words, _ANGRY):
+        return Intent.ANGRY
     if _has(words, _WRONG):
         return Intent.WRONG_PERSON
+    if _has(words, _CONFUSED):
+        return Intent.CONFUSED
     if _has(words, _YES) and not words.startswith(" no "):
         return Intent.YES
     if _has(words, _NO):
