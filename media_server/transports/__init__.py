@@ -1,0 +1,1 @@
+"""Media WebSocket codecs, one per wire protocol, behind `base.MediaCodec`."""
