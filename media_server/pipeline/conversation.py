@@ -13,8 +13,9 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from shared.db.repositories.turns import TurnRepository
 from shared.domain.call import Outcome, Speaker
 from shared.domain.fsm import CallEvent, CallState, Tool, can_happen, next_state
 from shared.domain.session import CallSession, Message, Role
@@ -37,20 +38,6 @@ from .turn_cap import fit_turn
 _log = get_logger(__name__)
 
 MAX_AGENT_ROUNDS = 4  # tool round trips within one Karla turn
-
-
-class TurnAudit(Protocol):
-    async def add(
-        self,
-        call_id: str,
-        seq: int,
-        speaker: str,
-        text: str,
-        started_at: dt.datetime,
-        ended_at: dt.datetime,
-        interrupted: bool = False,
-        latency: dict[str, Any] | None = None,
-    ) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -84,7 +71,7 @@ class Conversation:
         store: CallSessionStore,
         agent: Agent,
         dispatcher: ToolDispatcher,
-        turns: TurnAudit,
+        turns: TurnRepository,
         clock: Callable[[], dt.datetime],
         max_sentences: int = 2,
         max_driver_turns: int = 30,

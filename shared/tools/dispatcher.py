@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from shared.client_api import ClientApiError, ClientApiUnavailable, TripsClient, TripWrite
+from shared.db.repositories.tool_calls import ToolCallRepository
 from shared.domain.call import Outcome
 from shared.domain.fsm import CallState, Tool, state_after_tool, tool_allowed
 from shared.domain.session import CallSession
@@ -38,21 +39,6 @@ _OUTCOME_OF: dict[Tool, Outcome] = {
     Tool.CREAR_VIAJE: Outcome.CREATED,
     Tool.TRANSFERIR_A_HUMANO: Outcome.TRANSFERRED,
 }
-
-
-class ToolCallAudit(Protocol):
-    async def add(
-        self,
-        call_id: str,
-        tool_call_id: str,
-        tool: str,
-        args: dict[str, Any],
-        result: dict[str, Any] | None,
-        readiness: str,
-        error: str | None,
-        latency_ms: float,
-        client_request_id: str | None,
-    ) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -85,7 +71,9 @@ class _Failed(Exception):
 
 
 class ToolDispatcher:
-    def __init__(self, trips: TripsClient, handoff: HumanHandoff, audit: ToolCallAudit) -> None:
+    def __init__(
+        self, trips: TripsClient, handoff: HumanHandoff, audit: ToolCallRepository
+    ) -> None:
         self._trips = trips
         self._handoff = handoff
         self._audit = audit
