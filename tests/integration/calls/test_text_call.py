@@ -142,14 +142,27 @@ async def test_a_resumed_turn_does_not_write_twice(seeded):
     assert after[1]["replayed"] is True
 
 
+class EndlessAgent:
+    """An agent that never concludes: only the conversation's guard can end the call."""
+
+    name = "endless"
+
+    async def respond(self, session):
+        from media_server.pipeline.agent import TextDelta
+
+        yield TextDelta("¿Me repite, por favor?")
+
+
 async def test_a_call_that_goes_nowhere_is_handed_to_a_person(stack, settings):
-    """A driver who keeps answering off-script is not kept on the line forever."""
+    """Whatever the agent does, a call is not kept on the line forever."""
     stack.mock.reset(
         [trip("T-5001", "D-1001", "Monterrey, N.L.", "Guadalajara, Jal.", "2026-11-23")]
     )
     stack.settings = settings.model_copy(update={"max_turns_per_call": 4})
+    stack.agent = EndlessAgent()
     call_id, result = await place(stack, JUAN, "T-5001", ["¿Bueno?"] + ["Mmm..."] * 10)
     assert result.outcome == "transferred"
     driver_turns = [t for t in await stack.audit.turns.list(call_id) if t.speaker == "driver"]
     assert len(driver_turns) == 5
+    assert [t.call_id for t in stack.handoff.transfers] == [call_id]
     assert mock_writes(stack) == []
