@@ -80,7 +80,8 @@ def shifted_clock(start: dt.datetime) -> Clock:
 
 
 @contextlib.asynccontextmanager
-async def local_stack(settings: Settings) -> AsyncIterator[LocalStack]:
+async def local_stack(settings: Settings, agent: Agent | None = None) -> AsyncIterator[LocalStack]:
+    """The running stack; `agent` replaces the configured one (tests wire their own)."""
     stores = await asyncio.to_thread(
         ensure_data_stores, settings.state_dir, settings.database_url, settings.redis_url
     )
@@ -113,7 +114,7 @@ async def local_stack(settings: Settings) -> AsyncIterator[LocalStack]:
             trips,
             price_list(settings.stt_provider, settings.llm_provider, settings.tts_provider),
         ),
-        agent=build_agent(settings),
+        agent=agent if agent is not None else build_agent(settings),
         _tasks=[mock_task],
     )
     try:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_FIELD_MAP: dict[str, str] = {
@@ -61,15 +61,45 @@ class Settings(BaseSettings):
         default_factory=lambda: dict(DEFAULT_FIELD_MAP)
     )
 
+    # --- speech (production: Deepgram Nova-2 + ElevenLabs Flash; PoC: Groq + Turbo) ------
+    # A chosen vendor needs its key (checked below). Base URLs point the SDKs at the local
+    # fakes in tests and benchmarks; unset means the vendor's own endpoint.
+    deepgram_api_key: SecretStr = SecretStr("")
+    deepgram_base_url: str | None = None  # ws://host:port, no path
+    deepgram_model: str = "nova-2"
+    groq_api_key: SecretStr = SecretStr("")
+    groq_base_url: str | None = None  # http://host:port, no path (the SDK adds /openai/v1)
+    groq_model: str = "whisper-large-v3-turbo"
+    elevenlabs_api_key: SecretStr = SecretStr("")
+    elevenlabs_base_url: str | None = None  # http(s)://host:port; its sockets use ws(s)
+    elevenlabs_voice_id: str = ""
+    elevenlabs_transport: Literal["websocket", "http"] = "websocket"
+    tts_model: str = "eleven_flash_v2_5"  # proof of concept: eleven_turbo_v2_5
+
     # --- conversation -------------------------------------------------------------------
-    llm_provider: Literal["offline"] = "offline"
-    stt_provider: Literal["offline"] = "offline"
-    tts_provider: Literal["offline"] = "offline"
+    llm_provider: Literal["offline", "anthropic", "gemini"] = "offline"
+    stt_provider: Literal["offline", "deepgram", "groq"] = "offline"
+    tts_provider: Literal["offline", "elevenlabs"] = "offline"
     timezone: str = "America/Mexico_City"
     company_name: str = "Transportes del Norte"
     agent_name: str = "Karla"
     max_sentences_per_turn: int = Field(2, ge=1, le=2)
     max_turns_per_call: int = Field(30, ge=4)
+
+    # --- LLM agents (production: Anthropic; proof of concept: Gemini) --------------------
+    # A configured LLM runs behind a FallbackAgent: the offline agent answers any turn the
+    # provider fails, is too slow to start, or is shut out by the breaker.
+    anthropic_api_key: SecretStr = SecretStr("")
+    anthropic_base_url: str | None = None  # unset: the SDK's default endpoint
+    anthropic_model: str = "claude-haiku-4-5-20251001"  # the snapshot, not the moving alias
+    gemini_api_key: SecretStr = SecretStr("")
+    gemini_base_url: str | None = None
+    gemini_model: str = "gemini-2.5-flash"
+    llm_timeout_seconds: float = Field(10.0, gt=0)  # SDK timeout (connect, each read)
+    llm_first_token_timeout_seconds: float = Field(2.0, gt=0)  # then the turn falls back
+    llm_max_context_messages: int = Field(40, ge=4)
+    llm_breaker_threshold: int = Field(3, ge=1)
+    llm_breaker_reset_seconds: float = Field(30.0, gt=0)
 
     @field_validator("client_api_field_map", mode="before")
     @classmethod
@@ -98,6 +128,40 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _llm_key_present(self) -> Settings:
+        """A provider without its key would only fail on the first call; stop at start-up."""
+        keys = {"anthropic": self.anthropic_api_key, "gemini": self.gemini_api_key}
+        key = keys.get(self.llm_provider)
+        if key is not None and not key.get_secret_value().strip():
+            raise ValueError(
+                f"LLM_PROVIDER={self.llm_provider} needs {self.llm_provider.upper()}_API_KEY "
+                "(or set LLM_PROVIDER=offline)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _speech_keys_present(self) -> Settings:
+        """A speech vendor without its key or voice would fail the first call; stop now."""
+        needs = {
+            "STT_PROVIDER=deepgram": {"DEEPGRAM_API_KEY": self.deepgram_api_key},
+            "STT_PROVIDER=groq": {"GROQ_API_KEY": self.groq_api_key},
+            "TTS_PROVIDER=elevenlabs": {
+                "ELEVENLABS_API_KEY": self.elevenlabs_api_key,
+                "ELEVENLABS_VOICE_ID": SecretStr(self.elevenlabs_voice_id),
+            },
+        }
+        chosen = {f"STT_PROVIDER={self.stt_provider}", f"TTS_PROVIDER={self.tts_provider}"}
+        missing = [
+            f"{choice} needs {name} (or set {choice.split('=')[0]}=offline)"
+            for choice in sorted(chosen & needs.keys())
+            for name, value in needs[choice].items()
+            if not value.get_secret_value().strip()
+        ]
+        if missing:
+            raise ValueError("; ".join(missing))
+        return self
 
 
 def load_settings(**overrides: object) -> Settings:
