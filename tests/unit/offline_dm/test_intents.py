@@ -9,8 +9,21 @@ from media_server.providers.llm.offline.intents import Intent, classify
 
 @pytest.mark.parametrize(
     "line",
-    ["Sí.", "Simón", "Sale pues", "Ándale, así quedó", "Ajá", "Yo mero", "A la orden",
-     "Correcto", "Así es", "Claro que sí", "Ok", "Eso mero", "Sip"],
+    [
+        "Sí.",
+        "Simón",
+        "Sale pues",
+        "Ándale, así quedó",
+        "Ajá",
+        "Yo mero",
+        "A la orden",
+        "Correcto",
+        "Así es",
+        "Claro que sí",
+        "Ok",
+        "Eso mero",
+        "Sip",
+    ],
 )
 def test_yes_in_many_forms(line):
     assert classify(line) is Intent.YES
