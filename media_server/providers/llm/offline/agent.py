@@ -56,10 +56,12 @@ class OfflineAgent:
             return transfer(turn, urgent)
         if session.state is CallState.GREETING:
             return self._identify(turn, intent)
+        if session.state is CallState.CREATING or (
+            session.state is CallState.VALIDATING and session.trip_on_file is None
+        ):
+            return collect_trip(turn, intent)
         if session.state in (CallState.VALIDATING, CallState.UPDATING):
             return validate_trip(turn, intent)
-        if session.state is CallState.CREATING:
-            return collect_trip(turn, intent)
         return transfer(turn, "fuera_de_guion")
 
     def _greet(self, session: CallSession, memory: DialogueMemory) -> list[AgentEvent]:
