@@ -1,4 +1,5 @@
-"""The trigger API on uvicorn, for the demo (in-process) and `karla api` (standalone)."""
+"""The trigger API on uvicorn, for the demo (in-process) and `karla api` (standalone), and
+`karla media-server`: both servers of the local stack over its embedded data stores."""
 
 from __future__ import annotations
 
@@ -46,3 +47,16 @@ async def serve_api(settings: Settings, host: str, port: int) -> int:
         print(f"Karla trigger API on {url_of(sock)} (OpenAPI at /docs)", flush=True)
         await serve_asgi(create_app(deps), sock)
     return 0
+
+
+async def serve_media_locally(settings: Settings, host: str, port: int) -> int:
+    """`karla media-server`: the media server over the configured or embedded data stores."""
+    from media_server.process import serve_media
+
+    stores = await asyncio.to_thread(
+        ensure_data_stores, settings.state_dir, settings.database_url, settings.redis_url
+    )
+    configured = settings.model_copy(
+        update={"database_url": stores.database_url, "redis_url": stores.redis_url}
+    )
+    return await serve_media(configured, host, port)

@@ -1,4 +1,5 @@
-"""`karla`: the command line of the local stack (demo, scenario runs, mock, API, stop)."""
+"""`karla`: the command line of the local stack (demo, scenario runs, mock, API, media
+server, stop)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     run_eval.add_argument("path", type=Path, help="scenario file (YAML, format version 1)")
     run_eval.add_argument("--json", type=Path, dest="json_out", help="also write a JSON report")
     run_eval.add_argument("--only", action="append", help="run only this scenario id")
+    run_eval.add_argument(
+        "--voice",
+        action="store_true",
+        help="play the calls as real-time audio through the media server (slower)",
+    )
 
     mock = commands.add_parser("mock-client-api", help="serve the client-system mock")
     mock.add_argument("--host", default="127.0.0.1")
@@ -35,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     api = commands.add_parser("api", help="serve the trigger API with uvicorn")
     api.add_argument("--host", default="127.0.0.1")
     api.add_argument("--port", type=int, default=8080)
+
+    media = commands.add_parser("media-server", help="serve the media server (telephony sockets)")
+    media.add_argument("--host", help="listen address (default MEDIA_HOST)")
+    media.add_argument("--port", type=int, help="listen port (default MEDIA_PORT)")
 
     commands.add_parser("stop", help="stop embedded Postgres/Redis left running")
     return parser
@@ -59,13 +69,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "eval":
             from .scenario_calls import run_eval
 
-            return asyncio.run(run_eval(settings, args.path, args.json_out, args.only))
+            return asyncio.run(
+                run_eval(settings, args.path, args.json_out, args.only, voice=args.voice)
+            )
         if args.command == "mock-client-api":
             return _serve_mock(args)
         if args.command == "api":
             from .api_server import serve_api
 
             return asyncio.run(serve_api(settings, args.host, args.port))
+        if args.command == "media-server":
+            from .api_server import serve_media_locally
+
+            host = args.host or settings.media_host
+            return asyncio.run(
+                serve_media_locally(settings, host, args.port or settings.media_port)
+            )
         if args.command == "stop":
             from .services import stop_embedded
 

@@ -1,9 +1,12 @@
 """`karla demo`: simulated calls end to end on the local stack, printed for a human.
 
-Each call is triggered through the real HTTP API with a bearer token, queued, dispatched,
-answered by a scripted driver, played through the conversation path (Redis session, agent,
-ToolDispatcher, client mock over HTTP) and audited in Postgres; the demo then reads the
-result back through the API and shows the trip before and after.
+Each call is triggered through the real HTTP API with a bearer token, queued, dispatched
+(the dispatcher issues the call's media token) and answered by a scripted driver who talks
+to the media server over Karla's media protocol on loopback, as audio in real time: VAD,
+offline STT, turn-taking, barge-in, the agent with its tools (client mock over HTTP),
+offline TTS and 20 ms pacing, with the Redis session and the Postgres audit. The calls run
+side by side, as on a phone network; the demo then reads each result back through the API
+and shows the trip before and after, and the media server's latency figures.
 """
 
 from __future__ import annotations
@@ -24,9 +27,18 @@ from shared.queue.local import RedisDispatchQueue
 
 from .api_server import serving_api
 from .local_dispatcher import LocalDispatcher, SimulatedPhones, running
+from .media_link import serving_media, with_media_secret
 from .stack import LocalStack, local_stack
 
 DEMO_FILE = Path(__file__).with_name("demo_calls.yaml")
+CALL_SECONDS = 180.0  # a call is real-time audio: allow it a few minutes
+SHOWN_METRICS = (
+    "karla_tool_dispatch_total",
+    "karla_calls_finished_total",
+    "karla_barge_ins_total",
+    "karla_stt_latency_seconds_count",
+    "karla_tts_first_byte_seconds_count",
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +71,7 @@ def load_demo_calls(today: dt.date, path: Path = DEMO_FILE) -> list[DemoCall]:
 
 async def run_demo(settings: Settings) -> int:
     token = settings.api_token.get_secret_value() or secrets.token_urlsafe(24)
-    settings = settings.model_copy(update={"api_token": SecretStr(token)})
+    settings = with_media_secret(settings.model_copy(update={"api_token": SecretStr(token)}))
     async with local_stack(settings) as stack:
         today = stack.wall_clock()().date()
         calls = load_demo_calls(today)
@@ -68,20 +80,29 @@ async def run_demo(settings: Settings) -> int:
         for call in calls:
             phones.register(call.driver.phone, call.says)
         queue = RedisDispatchQueue(stack.redis, settings.redis_key_prefix)
-        dispatcher = LocalDispatcher(stack, queue, phones)
-        async with running(dispatcher), serving_api(stack) as api_url:
+        async with serving_media(stack) as line, serving_api(stack) as api_url:
+            dispatcher = LocalDispatcher(stack, queue, phones, media=line)
             headers = {"Authorization": f"Bearer {token}"}
-            async with httpx.AsyncClient(base_url=api_url, headers=headers) as http:
-                print(f"Karla demo: API on {api_url}, client-system mock on {stack.mock_url}\n")
-                call_ids = [await _place(http, dispatcher, stack, call) for call in calls]
-                await _summary(http, stack, call_ids)
+            async with (
+                running(dispatcher),
+                httpx.AsyncClient(base_url=api_url, headers=headers) as http,
+            ):
+                print(
+                    f"Karla demo: API on {api_url}, media server on {line.urls[0]}, "
+                    f"client-system mock on {stack.mock_url}\n"
+                    "Llamadas en curso, en audio y en tiempo real...\n"
+                )
+                placed = [
+                    (call, _trip(stack, call.trip_id), await _trigger(http, call)) for call in calls
+                ]
+                for call, before, call_id in placed:
+                    await dispatcher.wait_for(call_id, within_seconds=CALL_SECONDS)
+                    await _show_call(http, stack, call, call_id, before)
+                await _summary(http, stack, [call_id for _, _, call_id in placed])
     return 0
 
 
-async def _place(
-    http: httpx.AsyncClient, dispatcher: LocalDispatcher, stack: LocalStack, call: DemoCall
-) -> str:
-    before = _trip(stack, call.trip_id)
+async def _trigger(http: httpx.AsyncClient, call: DemoCall) -> str:
     response = await http.post(
         "/api/calls",
         json={
@@ -93,10 +114,18 @@ async def _place(
         headers={"Idempotency-Key": f"demo-{call.trip_id}-{secrets.token_hex(4)}"},
     )
     response.raise_for_status()
-    call_id = str(response.json()["call_id"])
-    await dispatcher.wait_for(call_id)
+    return str(response.json()["call_id"])
+
+
+async def _show_call(
+    http: httpx.AsyncClient,
+    stack: LocalStack,
+    call: DemoCall,
+    call_id: str,
+    before: dict[str, Any] | None,
+) -> None:
     detail = (await http.get(f"/api/calls/{call_id}")).json()
-    print(f"━━ {call.title} ━━ llamada {call_id} ({response.status_code} {response.reason_phrase})")
+    print(f"━━ {call.title} ━━ llamada {call_id}")
     print(f"   viaje antes:   {_show(before)}")
     for turn in detail["transcript"]:
         who = "Karla " if turn["speaker"] == "karla" else "Chofer"
@@ -110,7 +139,6 @@ async def _place(
     after = _trip(stack, detail["trip_id"] or call.trip_id)
     print(f"   viaje después: {_show(after)}")
     print(f"   resultado: {detail['status']} / {detail['outcome']}\n")
-    return call_id
 
 
 async def _summary(http: httpx.AsyncClient, stack: LocalStack, call_ids: list[str]) -> None:
@@ -132,8 +160,21 @@ async def _summary(http: httpx.AsyncClient, stack: LocalStack, call_ids: list[st
     metrics = (await http.get("/metrics")).text
     print("Métricas (/metrics):")
     for line in metrics.splitlines():
-        if line.startswith(("karla_tool_dispatch_total", "karla_calls_finished_total")):
+        if line.startswith(SHOWN_METRICS):
             print(f"   {line}")
+    count, total = (
+        _sample(metrics, "karla_voice_to_voice_seconds_count"),
+        _sample(metrics, "karla_voice_to_voice_seconds_sum"),
+    )
+    if count:
+        print(
+            f"Voz a voz (fin del habla del chofer -> primer audio de Karla, VAD incluido): "
+            f"{total / count * 1000:.0f} ms de promedio en {count:.0f} turnos."
+        )
+
+
+def _sample(metrics: str, name: str) -> float:
+    return sum(float(line.split()[-1]) for line in metrics.splitlines() if line.startswith(name))
 
 
 def _trip(stack: LocalStack, trip_id: str) -> dict[str, Any] | None:

@@ -5,10 +5,15 @@ Karla's directory, a calls row is written, and the call runs through the local s
 (Redis session, configured agent, ToolDispatcher, client mock over HTTP, Postgres audit) on
 a clock set to the scenario's `now`. The score reads the client system and the audit, not
 what Karla said she did.
+
+By default the call is played as text (fast). With `--voice` it is played as audio through
+the media server on loopback, in real time (VAD, STT, turn-taking, barge-in, TTS, pacing):
+slower, and it scores what the driver actually heard of each Karla turn.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import uuid
 from pathlib import Path
@@ -21,13 +26,19 @@ from .eval.report import print_report, write_json
 from .eval.runner import run_scenarios
 from .eval.scenario import Scenario, ScenarioFileError, load_scenarios
 from .eval.scoring import CallResult
+from .media_link import MediaLine, serving_media, with_media_secret
 from .stack import LocalStack, local_stack, shifted_clock
-from .text_calls import run_text_call
+from .text_calls import TextCallResult, run_text_call
+from .voice_calls import VoiceCallResult, run_voice_call
 
 SCENARIO_TIMEOUT_SECONDS = 60.0
+VOICE_SCENARIO_TIMEOUT_SECONDS = 180.0  # real-time audio: a long call takes a minute or two
 
 
-async def play_scenario(stack: LocalStack, scenario: Scenario) -> CallResult:
+async def play_scenario(
+    stack: LocalStack, scenario: Scenario, media: MediaLine | None = None
+) -> CallResult:
+    """Play `scenario` as text, or as audio through `media` when given."""
     trips = [trip.model_dump(mode="json") for trip in scenario.trips_on_file]
     stack.mock.reset(trips)
     before = {trip["trip_id"]: dict(trip) for trip in stack.mock.trips}
@@ -46,14 +57,15 @@ async def play_scenario(stack: LocalStack, scenario: Scenario) -> CallResult:
         CallStatus.QUEUED,
         call_time=scenario.now,
     )
-    result = await run_text_call(
-        stack,
-        call_id,
-        CallParty(driver, scenario.direction),
-        trip_id,
-        scenario.driver_turns,
-        shifted_clock(scenario.now),
-    )
+    party = CallParty(driver, scenario.direction)
+    clock = shifted_clock(scenario.now)
+    result: TextCallResult | VoiceCallResult
+    if media is None:
+        result = await run_text_call(stack, call_id, party, trip_id, scenario.driver_turns, clock)
+    else:
+        result = await run_voice_call(
+            stack, media.urls, media.channels, call_id, party, trip_id, scenario.driver_turns, clock
+        )
     after = {trip["trip_id"]: dict(trip) for trip in stack.mock.trips}
     pinned = result.session.trip_id
     return CallResult(
@@ -67,20 +79,29 @@ async def play_scenario(stack: LocalStack, scenario: Scenario) -> CallResult:
 
 
 async def run_eval(
-    settings: Settings, path: Path, json_out: Path | None, only: list[str] | None
+    settings: Settings,
+    path: Path,
+    json_out: Path | None,
+    only: list[str] | None,
+    *,
+    voice: bool = False,
 ) -> int:
     try:
         load_scenarios(path)
     except ScenarioFileError as exc:
         print(f"karla eval: {exc}", file=sys.stderr)
         return 2
-    async with local_stack(settings) as stack:
+    if voice:
+        settings = with_media_secret(settings)
+    timeout = VOICE_SCENARIO_TIMEOUT_SECONDS if voice else SCENARIO_TIMEOUT_SECONDS
+    async with local_stack(settings) as stack, contextlib.AsyncExitStack() as exits:
+        media = await exits.enter_async_context(serving_media(stack)) if voice else None
 
         async def play(scenario: Scenario) -> CallResult:
-            return await play_scenario(stack, scenario)
+            return await play_scenario(stack, scenario, media)
 
         try:
-            runs = await run_scenarios(path, play, only=only, timeout_s=SCENARIO_TIMEOUT_SECONDS)
+            runs = await run_scenarios(path, play, only=only, timeout_s=timeout)
         except ScenarioFileError as exc:
             print(f"karla eval: {exc}", file=sys.stderr)
             return 2

@@ -6,6 +6,7 @@ stops the process with one clear message instead of failing mid-call.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -77,9 +78,9 @@ class Settings(BaseSettings):
     tts_model: str = "eleven_flash_v2_5"  # proof of concept: eleven_turbo_v2_5
 
     # --- conversation -------------------------------------------------------------------
-    llm_provider: Literal["offline", "anthropic", "gemini"] = "offline"
-    stt_provider: Literal["offline", "deepgram", "groq"] = "offline"
-    tts_provider: Literal["offline", "elevenlabs"] = "offline"
+    llm_provider: Literal["offline", "anthropic", "gemini", "loadtest"] = "offline"
+    stt_provider: Literal["offline", "deepgram", "groq", "loadtest"] = "offline"
+    tts_provider: Literal["offline", "elevenlabs", "loadtest"] = "offline"
     timezone: str = "America/Mexico_City"
     company_name: str = "Transportes del Norte"
     agent_name: str = "Karla"
@@ -100,6 +101,46 @@ class Settings(BaseSettings):
     llm_max_context_messages: int = Field(40, ge=4)
     llm_breaker_threshold: int = Field(3, ge=1)
     llm_breaker_reset_seconds: float = Field(30.0, gt=0)
+
+    # --- RingCentral telephony (ringcentral.md; locally the telephony emulator) ----------
+    # Checked by RingCentralClient.from_settings, so only the processes that dial need them.
+    ringcentral_server_url: str = "https://platform.ringcentral.com"
+    ringcentral_client_id: str = ""
+    ringcentral_client_secret: SecretStr = SecretStr("")
+    ringcentral_jwt: SecretStr = SecretStr("")  # the Developer Console JWT credential
+    ringcentral_bridge_device_id: str = ""  # the media bridge's device: call-out's from.deviceId
+    ringcentral_from_number: str = ""  # Karla's number, E.164
+    ringcentral_transfer_target: str = ""  # the human queue's extension number
+    ringcentral_webhook_url: str = ""  # where telephony-session events are delivered
+    ringcentral_webhook_verification_token: SecretStr = SecretStr("")
+
+    # --- media server (the telephony WebSockets; `python -m media_server`) ---------------
+    # Media tokens are HMAC-signed with this secret, shared by the dispatcher that issues
+    # them and every media-server instance that may take (or resume) the call.
+    media_host: str = "127.0.0.1"
+    media_port: int = Field(8090, ge=0, le=65535)
+    media_token_secret: SecretStr = SecretStr("")
+    media_token_ttl_seconds: int = Field(2 * 3600, ge=60)
+    media_silence_timeout_seconds: float = Field(6.0, gt=0)  # then Karla asks "¿me escucha?"
+    media_drain_seconds: float = Field(30.0, ge=0)  # graceful shutdown: live calls may finish
+    # Benchmark aid ONLY: accept `loadtest:<id>` tokens, each with a fresh in-memory session.
+    media_accept_unbound_tokens_for_loadtest: bool = False
+    # Artificial provider latencies of the `loadtest` providers (vendor-claimed figures).
+    loadtest_stt_latency_ms: float = Field(0.0, ge=0)
+    loadtest_llm_first_token_ms: float = Field(0.0, ge=0)
+    loadtest_tts_first_byte_ms: float = Field(0.0, ge=0)
+
+    # --- control plane: dispatcher, scheduler, telephony webhook ------------------------
+    # The SQS queue; empty: the local Redis queue. Locally boto3 reaches moto through its
+    # own AWS_ENDPOINT_URL variable.
+    dispatch_queue_url: str = ""
+    calling_window_start: dt.time = dt.time(8, 0)  # the default window, in TIMEZONE
+    calling_window_end: dt.time = dt.time(20, 0)
+    dial_rate_per_second: float = Field(10 / 60, gt=0)  # RingCentral Heavy group: 10/min
+    dial_rate_burst: int = Field(2, ge=1)
+    dial_timeout_seconds: int = Field(180, ge=30)  # no verdict from telephony: the sweep acts
+    media_attach_timeout_seconds: int = Field(120, ge=10)  # answered, no media socket
+    dispatch_stale_seconds: int = Field(3600, ge=60)  # queued this long: send it again
 
     @field_validator("client_api_field_map", mode="before")
     @classmethod

@@ -11,7 +11,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
-from functions.api import routes_calls, routes_ops
+from functions.api import routes_calls, routes_campaigns, routes_ops
 from functions.api.auth import warn_if_token_missing
 from functions.api.deps import ApiDependencies, open_dependencies
 from functions.api.errors import UnhandledErrorMiddleware, install_error_handlers
@@ -28,6 +28,7 @@ Every route but `/healthz` needs `Authorization: Bearer <API_TOKEN>`. Every erro
 
 _TAGS = [
     {"name": "calls", "description": "Trigger calls and read their audit."},
+    {"name": "campaigns", "description": "Batches of calls within a calling window."},
     {"name": "operations", "description": "Health and metrics for operators."},
 ]
 
@@ -56,5 +57,6 @@ def create_app(deps: ApiDependencies | None = None) -> FastAPI:
     app.add_middleware(MetricsMiddleware)
     install_error_handlers(app)
     app.include_router(routes_calls.router)
+    app.include_router(routes_campaigns.router)
     app.include_router(routes_ops.router)
     return app

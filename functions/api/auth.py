@@ -1,28 +1,40 @@
 """Bearer-token authentication for the trigger API, strict by design.
 
-One `Authorization` header, `Bearer <token>` with a single space, the RFC 6750 token
-alphabet, a length cap, and a constant-time comparison. No configured token means no
-access at all: the API is never open by default.
+The parsing and the constant-time check live in `shared.bearer` (the media server's
+`/metrics` uses the same ones); this module adapts them to FastAPI and warns at start-up.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
-from collections.abc import Sequence
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import SecretStr
 
 from functions.api.errors import ApiError
+from shared.bearer import (
+    MAX_TOKEN_LENGTH,
+    TOKEN_PATTERN,
+    AuthError,
+    authenticate,
+    challenge,
+    client_id_of,
+    parse_bearer,
+)
 from shared.config import Settings
 from shared.observability.logging import get_logger
 
-MAX_TOKEN_LENGTH = 512
-_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+__all__ = [
+    "MAX_TOKEN_LENGTH",
+    "AuthError",
+    "authenticate",
+    "client_id_of",
+    "parse_bearer",
+    "require_client",
+    "unauthorized",
+    "warn_if_token_missing",
+]
+
 _log = get_logger(__name__)
 
 # Declared for the OpenAPI document only; `require_client` parses the header itself because
@@ -34,57 +46,9 @@ bearer_scheme = HTTPBearer(
 )
 
 
-class AuthError(Exception):
-    """The request does not carry the configured token; `reason` says why."""
-
-    def __init__(self, reason: str, *, token_presented: bool) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.token_presented = token_presented
-
-
-def parse_bearer(header_values: Sequence[str]) -> str:
-    """The token of the only `Authorization: Bearer <token>` header, or AuthError."""
-    if not header_values:
-        raise AuthError("missing Authorization header", token_presented=False)
-    if len(header_values) > 1:
-        raise AuthError("more than one Authorization header", token_presented=True)
-    scheme, _, token = header_values[0].partition(" ")
-    if scheme.lower() != "bearer":
-        raise AuthError("Authorization scheme must be Bearer", token_presented=False)
-    if not token:
-        raise AuthError("missing bearer token", token_presented=False)
-    if len(token) > MAX_TOKEN_LENGTH:
-        raise AuthError("bearer token too long", token_presented=True)
-    if not _TOKEN.fullmatch(token):
-        raise AuthError("malformed bearer token", token_presented=True)
-    return token
-
-
-def authenticate(header_values: Sequence[str], configured: SecretStr) -> str:
-    """Check the presented token against the configured one; return the client's id.
-
-    The id is a digest of the token, so rate-limit keys and logs never hold the token.
-    """
-    expected = configured.get_secret_value()
-    if not expected:
-        raise AuthError("API token not configured", token_presented=False)
-    token = parse_bearer(header_values)
-    if not hmac.compare_digest(token.encode("ascii"), expected.encode("utf-8")):
-        raise AuthError("invalid bearer token", token_presented=True)
-    return client_id_of(token)
-
-
-def client_id_of(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()[:16]
-
-
 def unauthorized(error: AuthError) -> ApiError:
     """The 401 answer, with the RFC 6750 challenge."""
-    challenge = 'Bearer realm="karla"'
-    if error.token_presented:
-        challenge += ', error="invalid_token"'
-    return ApiError(401, "unauthorized", error.reason, {"WWW-Authenticate": challenge})
+    return ApiError(401, "unauthorized", error.reason, {"WWW-Authenticate": challenge(error)})
 
 
 def settings_of(request: Request) -> Settings:
@@ -113,7 +77,7 @@ def warn_if_token_missing(settings: Settings) -> bool:
             setting="API_TOKEN",
         )
         return False
-    if len(token) > MAX_TOKEN_LENGTH or not _TOKEN.fullmatch(token):
+    if len(token) > MAX_TOKEN_LENGTH or not TOKEN_PATTERN.fullmatch(token):
         _log.warning(
             "API_TOKEN IS NOT A VALID BEARER TOKEN: no client can send it; use 1 to "
             f"{MAX_TOKEN_LENGTH} characters of A-Z a-z 0-9 - . _ ~ + / (then '=' padding)",

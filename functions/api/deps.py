@@ -11,13 +11,14 @@ import asyncpg
 import redis.asyncio as aioredis
 from fastapi import Request
 
+from shared.calls.campaigns import Campaigns
 from shared.calls.open_calls import OpenCalls
 from shared.calls.triggers import CallTriggers
 from shared.config import Settings, SettingsError
 from shared.db.migrate import apply_migrations
 from shared.db.pool import create_pool
 from shared.db.repositories import AuditStore
-from shared.queue.local import RedisDispatchQueue
+from shared.queue.factory import dispatch_queue
 from shared.state.idempotency import IdempotencyStore
 from shared.state.rate_limiter import TokenBucket
 from shared.state.redis import create_redis
@@ -31,6 +32,7 @@ class ApiDependencies:
     redis: aioredis.Redis
     triggers: CallTriggers
     rate_limiter: TokenBucket
+    campaigns: Campaigns
 
 
 def build_dependencies(
@@ -42,7 +44,7 @@ def build_dependencies(
     triggers = CallTriggers(
         calls=audit.calls,
         idempotency=IdempotencyStore(redis, prefix, ttl_seconds=settings.idempotency_ttl_seconds),
-        queue=RedisDispatchQueue(redis, prefix),
+        queue=dispatch_queue(settings, redis),
         open_calls=OpenCalls(pool),
         drivers=audit.drivers,
     )
@@ -53,6 +55,7 @@ def build_dependencies(
         redis=redis,
         triggers=triggers,
         rate_limiter=TokenBucket(redis, prefix),
+        campaigns=Campaigns(audit.campaigns, triggers, pool),
     )
 
 

@@ -4,6 +4,11 @@ Text at both edges: the media plane puts STT in front and TTS behind, the text r
 feeds a scenario's lines. Nothing is held in memory between turns: the session is read
 from Redis, changed, and saved (with its version) after every tool call and every turn,
 so any process can take the next turn of any call.
+
+Karla's words stream: `on_sentence` is awaited with each sentence as soon as the chunker
+releases it, while the agent is still generating (the media pipeline sends it to TTS), and
+the two-sentence cap applies on the way. The media pipeline later completes the turn's
+audit row with what only playback knows: the voice-to-voice latency, or the cut.
 """
 
 from __future__ import annotations
@@ -12,55 +17,23 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from shared.db.repositories.turns import TurnRepository
-from shared.domain.call import Outcome, Speaker
+from shared.domain.call import Speaker
 from shared.domain.fsm import CallEvent, CallState, Tool, can_happen, next_state
-from shared.domain.session import CallSession, Message, Role
-from shared.observability.logging import get_logger
+from shared.domain.session import CallSession, Message, Role, Usage
 from shared.observability.metrics import TURNS
-from shared.state.sessions import CallSessionStore
-from shared.tools.dispatcher import ToolCall, ToolDispatcher
+from shared.tools.dispatcher import ToolCall
 
-from .agent import (
-    Agent,
-    EndCall,
-    Remember,
-    StateHint,
-    TextDelta,
-    ToolRequest,
-    UsageReport,
-)
-from .turn_cap import fit_turn
+from . import session_edits
+from .agent import Agent, EndCall, TextDelta, ToolRequest
+from .chunker import SentenceChunker
+from .records import CallOver, KarlaTurn, SessionStore, ToolReport, Tools, TurnAudit
 
-_log = get_logger(__name__)
+__all__ = ["CallOver", "Conversation", "KarlaTurn", "ToolReport", "TurnAudit"]
 
 MAX_AGENT_ROUNDS = 4  # tool round trips within one Karla turn
-
-
-@dataclass(frozen=True)
-class ToolReport:
-    name: str
-    arguments: dict[str, Any]
-    readiness: str
-    result: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class KarlaTurn:
-    """What Karla says this turn and whether the call ends once it is played."""
-
-    text: str
-    ends_call: bool
-    tools: list[ToolReport] = field(default_factory=list)
-    agent_ms: float = 0.0
-    first_text_ms: float | None = None
-
-
-class CallOver(RuntimeError):
-    """The call has already ended; no more turns."""
+OnSentence = Callable[[str], Awaitable[None]]
 
 
 class Conversation:
@@ -68,14 +41,14 @@ class Conversation:
         self,
         call_id: str,
         *,
-        store: CallSessionStore,
+        store: SessionStore,
         agent: Agent,
-        dispatcher: ToolDispatcher,
-        turns: TurnRepository,
+        dispatcher: Tools,
+        turns: TurnAudit,
         clock: Callable[[], dt.datetime],
         max_sentences: int = 2,
         max_driver_turns: int = 30,
-        on_sentence: Callable[[str], Awaitable[None]] | None = None,
+        on_sentence: OnSentence | None = None,
     ) -> None:
         self.call_id = call_id
         self._store = store
@@ -138,26 +111,36 @@ class Conversation:
         text = "Le comunico con una persona del equipo para terminar de revisarlo."
         message = Message(role=Role.KARLA, text=text, started_at=heard_at, ended_at=self._clock())
         session = session.model_copy(update={"messages": [*session.messages, message]})
-        await self._audit_turn(session, len(session.messages) - 1, message)
-        session = self._end(session, "max_turns")
+        seq = len(session.messages) - 1
+        await self._audit_turn(session, seq, message)
+        await self._speak([text])
+        session = session_edits.end(session, "max_turns")
         await self._save(session)
-        return KarlaTurn(text, True, [report])
+        return KarlaTurn(text, True, [report], seq=seq)
 
     async def interrupted(self, heard_text: str) -> None:
-        """Barge-in: keep in context only the part of Karla's last turn the driver heard."""
+        """Barge-in: keep in context (and in the audit) only what the driver heard of
+        Karla's last turn."""
+        heard = heard_text.strip()
+        cut_at: list[int | None] = [None]
 
         def cut(session: CallSession) -> CallSession:
-            for index in range(len(session.messages) - 1, -1, -1):
-                msg = session.messages[index]
-                if msg.role is Role.KARLA:
-                    messages = list(session.messages)
-                    messages[index] = msg.model_copy(
-                        update={"text": heard_text.strip(), "interrupted": True}
-                    )
-                    return session.model_copy(update={"messages": messages})
+            session, cut_at[0] = session_edits.cut_last_karla_turn(session, heard)
             return session
 
         await self._store.update(self.call_id, cut)
+        if cut_at[0] is not None:
+            await self._turns.amend(self.call_id, cut_at[0], text=heard, interrupted=True)
+
+    async def played(self, seq: int, latency: dict[str, Any]) -> None:
+        """Karla's turn `seq` reached the driver: add the latencies playback measured."""
+        await self._turns.amend(self.call_id, seq, latency=latency)
+
+    async def add_usage(self, usage: Usage) -> None:
+        """Provider usage measured outside the agent (STT audio, TTS characters)."""
+        await self._store.update(
+            self.call_id, lambda s: s.model_copy(update={"usage": s.usage.add(usage)})
+        )
 
     async def hang_up(self) -> CallSession:
         """The driver (or the line) ended the call."""
@@ -171,16 +154,17 @@ class Conversation:
     async def _karla_turn(self, session: CallSession, turn_started: dt.datetime) -> KarlaTurn:
         started = time.perf_counter()
         first_text_ms: float | None = None
-        spoken: list[str] = []
+        chunker = SentenceChunker(self._max_sentences)
         tools: list[ToolReport] = []
         end_reason: str | None = None
         for _ in range(MAX_AGENT_ROUNDS):
             asked_tool = False
+            chunker.new_part()
             async for event in self._agent.respond(session):
                 if isinstance(event, TextDelta):
                     if first_text_ms is None:
                         first_text_ms = (time.perf_counter() - started) * 1000
-                    spoken.append(event.text)
+                    await self._speak(chunker.feed(event.text))
                 elif isinstance(event, ToolRequest):
                     asked_tool = True
                     session, report = await self._run_tool(session, event)
@@ -188,32 +172,36 @@ class Conversation:
                 elif isinstance(event, EndCall):
                     end_reason = event.reason
                 else:
-                    session = self._note(session, event)
+                    session = session_edits.fold(session, event)
             if not asked_tool or session.state is CallState.TRANSFERRING:
                 break
-        text = fit_turn(
-            " ".join(part.strip() for part in spoken if part.strip()), self._max_sentences
-        )
+        await self._speak(chunker.finish())
+        text = chunker.text
         agent_ms = (time.perf_counter() - started) * 1000
         ends_call = end_reason is not None or session.state is CallState.TRANSFERRING
+        seq: int | None = None
         if text:
             message = Message(
                 role=Role.KARLA, text=text, started_at=turn_started, ended_at=self._clock()
             )
             session = session.model_copy(update={"messages": [*session.messages, message]})
+            seq = len(session.messages) - 1
             await self._audit_turn(
                 session,
-                len(session.messages) - 1,
+                seq,
                 message,
                 latency={"agent_ms": round(agent_ms, 3), "first_text_ms": first_text_ms},
             )
             TURNS.labels(speaker=Speaker.KARLA.value).inc()
-            if self._on_sentence is not None:
-                await self._on_sentence(text)
         if ends_call:
-            session = self._end(session, end_reason)
+            session = session_edits.end(session, end_reason)
         await self._save(session)
-        return KarlaTurn(text, ends_call, tools, agent_ms, first_text_ms)
+        return KarlaTurn(text, ends_call, tools, agent_ms, first_text_ms, seq)
+
+    async def _speak(self, sentences: list[str]) -> None:
+        if self._on_sentence is not None:
+            for sentence in sentences:
+                await self._on_sentence(sentence)
 
     async def _run_tool(
         self, session: CallSession, request: ToolRequest
@@ -233,33 +221,6 @@ class Conversation:
         # Saved at once: a crash after the write must not forget that it happened.
         session = await self._save(session)
         return session, ToolReport(call.name, call.arguments, outcome.readiness, outcome.result)
-
-    def _note(self, session: CallSession, event: StateHint | Remember | UsageReport) -> CallSession:
-        """Fold an event that changes the session but not what is said."""
-        if isinstance(event, StateHint):
-            return self._apply_hint(session, event.event)
-        if isinstance(event, Remember):
-            return session.model_copy(
-                update={"agent_memory": {**session.agent_memory, **event.values}}
-            )
-        return session.model_copy(update={"usage": session.usage.add(event.usage)})
-
-    def _apply_hint(self, session: CallSession, event: CallEvent) -> CallSession:
-        if not can_happen(session.state, event):
-            _log.info("agent_hint_ignored", state=session.state.value, hint=event.value)
-            return session
-        return session.model_copy(update={"state": next_state(session.state, event)})
-
-    @staticmethod
-    def _end(session: CallSession, reason: str | None) -> CallSession:
-        outcome = session.outcome or Outcome.ENDED_WITHOUT_CHANGE
-        state = session.state
-        if can_happen(state, CallEvent.HANGUP) and state is not CallState.TRANSFERRING:
-            state = next_state(state, CallEvent.HANGUP)
-        memory = {**session.agent_memory, "end_reason": reason or outcome.value}
-        return session.model_copy(
-            update={"state": state, "outcome": outcome, "agent_memory": memory}
-        )
 
     async def _save(self, session: CallSession) -> CallSession:
         return await self._store.save(session)

@@ -61,6 +61,33 @@ class TurnRepository:
         )
         return bool(inserted)
 
+    async def amend(
+        self,
+        call_id: CallId,
+        seq: int,
+        *,
+        text: str | None = None,
+        interrupted: bool | None = None,
+        latency: dict[str, Any] | None = None,
+    ) -> None:
+        """Complete a stored turn once its audio has played: a barge-in cuts its text to
+        what was heard, and latencies known only then (voice-to-voice) join the others."""
+        await self._pool.execute(
+            """
+            UPDATE turns
+               SET text = COALESCE($3, text),
+                   interrupted = COALESCE($4, interrupted),
+                   latency = CASE WHEN $5::jsonb IS NULL THEN latency
+                                  ELSE COALESCE(latency, '{}'::jsonb) || $5::jsonb END
+             WHERE call_id = $1 AND seq = $2
+            """,
+            call_id,
+            seq,
+            text,
+            interrupted,
+            latency,
+        )
+
     async def list(self, call_id: CallId) -> list[TurnRecord]:
         rows = await self._pool.fetch(
             "SELECT * FROM turns WHERE call_id = $1 ORDER BY seq", call_id

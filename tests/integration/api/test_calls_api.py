@@ -532,6 +532,8 @@ async def test_openapi_documents_every_route_response_and_the_bearer_scheme(
         ("/api/calls", "post"): {"200", "202", "401", "409", "422", "429", "500", "503"},
         ("/api/calls", "get"): {"200", "401", "422", "500", "503"},
         ("/api/calls/{call_id}", "get"): {"200", "401", "404", "422", "500", "503"},
+        ("/api/campaigns", "post"): {"202", "401", "422", "429", "500", "503"},
+        ("/api/campaigns/{campaign_id}", "get"): {"200", "401", "404", "422", "500", "503"},
         ("/metrics", "get"): {"200", "401", "500"},
         ("/healthz", "get"): {"200", "500", "503"},
     }

@@ -1,0 +1,111 @@
+"""Whole calls as audio through the media server on loopback, with the offline providers.
+
+Two calls run at once (a plain confirmation and one where the driver talks over Karla),
+so the test also shows that calls on one server do not disturb each other; `/metrics` is
+read before and after to prove it reflects what the pipeline did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from shared.domain.sentences import split_sentences
+from shared.domain.trip import Driver
+
+from ..calls.helpers import mock_trip, mock_writes, trip
+from .conftest import place_voice_call
+
+JUAN = Driver(driver_id="D-1001", name="Juan Pérez", phone="+528112345678")
+FELIPE = Driver(driver_id="D-2301", name="Felipe Navarro", phone="+527221112233")
+CONFIRM = ["¿Bueno?", "Sí, soy yo.", "Sí, así es, todo correcto."]
+BARGE_IN = [
+    "¿Bueno?",
+    "[interrumpe] Sí, sí, soy yo, ¿es por el viaje a Morelia?",
+    "Sí, todo bien, así fue.",
+]
+PIPELINE_METRICS = (
+    "karla_stt_latency_seconds_count",
+    "karla_llm_first_token_seconds_count",
+    "karla_llm_total_seconds_count",
+    "karla_tts_first_byte_seconds_count",
+    "karla_voice_to_voice_seconds_count",
+    "karla_barge_ins_total",
+)
+
+
+def sample(metrics: str, name: str) -> float:
+    return sum(float(line.split()[-1]) for line in metrics.splitlines() if line.startswith(name))
+
+
+async def scrape(media, settings) -> str:
+    token = settings.api_token.get_secret_value()
+    async with httpx.AsyncClient() as http:
+        response = await http.get(
+            f"http://127.0.0.1:{media.server.port}/metrics",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    response.raise_for_status()
+    return response.text
+
+
+async def test_calls_as_audio_confirm_the_trip_and_honour_a_barge_in(
+    voice_stack, media, voice_settings
+):
+    stack = voice_stack
+    stack.mock.reset(
+        [
+            trip("T-5001", "D-1001", "Monterrey, N.L.", "Guadalajara, Jal.", "2026-11-23"),
+            trip("T-6301", "D-2301", "Toluca, Edo. Méx.", "Morelia, Mich.", "2026-11-23"),
+        ]
+    )
+    before = await scrape(media, voice_settings)
+    (confirm_id, confirm), (barge_id, barged) = await asyncio.gather(
+        place_voice_call(stack, media, JUAN, "T-5001", CONFIRM),
+        place_voice_call(stack, media, FELIPE, "T-6301", BARGE_IN),
+    )
+    after = await scrape(media, voice_settings)
+
+    # The client system: both trips validated, one write each.
+    assert (confirm.outcome, barged.outcome) == ("confirmed", "confirmed")
+    assert mock_trip(stack, "T-5001")["status"] == "validated"
+    assert mock_trip(stack, "T-6301")["status"] == "validated"
+    assert len(mock_writes(stack)) == 2
+
+    # The audit of the plain call: every turn, in order, with its latencies and usage.
+    turns = await stack.audit.turns.list(confirm_id)
+    assert [t.speaker.value for t in turns] == ["driver", "karla"] * 3
+    assert [t.seq for t in turns] == sorted({t.seq for t in turns})  # in order, none twice
+    assert [t.text for t in turns if t.speaker.value == "driver"] == CONFIRM
+    assert "Juan Pérez" in turns[1].text and "Guadalajara" in turns[3].text
+    assert not any(t.interrupted for t in turns)
+    for karla in turns[1::2]:
+        assert {"agent_ms", "voice_to_voice_ms", "stt_ms", "tts_first_byte_ms"} <= set(
+            karla.latency
+        )
+        assert karla.latency["voice_to_voice_ms"] is not None
+    record = await stack.audit.calls.get(confirm_id)
+    assert (record.status, record.outcome) == ("completed", "confirmed")
+    assert record.usage.stt_audio_seconds > 0
+    spoken = [s for t in turns[1::2] for s in split_sentences(t.text)]
+    assert record.usage.tts_characters == sum(len(sentence) for sentence in spoken)
+    assert record.cost_usd is not None
+    assert confirm.recording.hangup == "hangup" and confirm.recording.clears == 0
+
+    # The barge-in: Karla was cut, and only what the driver heard stays, in context and audit.
+    barge_turns = await stack.audit.turns.list(barge_id)
+    greeting = barge_turns[1]
+    assert greeting.speaker.value == "karla" and greeting.interrupted
+    full = "¡Hola, buen día, le habla Karla de Transportes del Norte! ¿Hablo con Felipe Navarro?"
+    assert full.startswith(greeting.text) and greeting.text != full
+    session = await stack.sessions.get(barge_id)
+    assert session.messages[1].interrupted and session.messages[1].text == greeting.text
+    assert barged.recording.clears == 1
+    assert [t.text for t in barge_turns if t.speaker.value == "driver"][1].startswith("Sí, sí")
+
+    # /metrics moved with the pipeline, and no call is left live.
+    for name in PIPELINE_METRICS:
+        assert sample(after, name) > sample(before, name), name
+    assert sample(after, "karla_barge_ins_total") - sample(before, "karla_barge_ins_total") == 1
+    assert sample(after, "karla_live_calls") == 0
