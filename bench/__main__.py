@@ -1,129 +1,80 @@
-"""`make bench`: how fast Karla's text path is, in figures.
+"""`python -m bench [text|codecs|side-by-side|all] [--quick] [--json PATH]`.
 
-1. The offline agent's decision time per turn (pure CPU, no I/O).
-2. Whole calls through the local stack (Redis session, agent, ToolDispatcher, client mock
-   over HTTP, Postgres audit): wall time per call and per Karla turn, sequential and with
-   concurrent calls.
+- text: Karla's text path (offline agent decisions, whole calls through the local stack).
+- codecs: per-frame cost of the media plane's audio path.
+- side-by-side: Karla's media server and a pipecat 1.14 bot under the same phone-caller
+  load, each on one core; vendor-latency run; soak (bench/side_by_side.py).
+- all (the default, what `make bench` runs): the three in that order.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import time
-import uuid
+import math
+import sys
 from pathlib import Path
 from typing import Any
 
-from devstack.eval.scenario import load_scenarios
-from devstack.scenario_calls import play_scenario
-from devstack.stack import local_stack
-from media_server.providers.llm.offline import OfflineAgent
-from shared.config import load_settings
-from shared.domain.session import Message, Role
-
-SCENARIOS = Path(__file__).resolve().parent.parent / "tests" / "scenarios" / "scenarios.yaml"
+from bench import side_by_side
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99), "n": len(ordered)}
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or Infinity: write them as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
-async def agent_decisions(rounds: int) -> dict[str, float]:
-    """Time the offline agent over every driver line of the scenarios, in microseconds."""
-    from devstack.eval.scenario import LineKind
-    from shared.domain.fsm import CallState
-    from shared.domain.session import CallSession
-
-    agent = OfflineAgent()
-    cases: list[CallSession] = []
-    for scenario in load_scenarios(SCENARIOS).scenarios:
-        for line in scenario.driver_turns:
-            text = "" if line.kind is LineKind.SILENCE else line.text
-            for state in (CallState.GREETING, CallState.VALIDATING):
-                cases.append(
-                    CallSession(
-                        call_id=str(uuid.uuid4()),
-                        direction=scenario.direction,
-                        driver=scenario.driver,
-                        trip_id=scenario.trip.trip_id if scenario.trip else None,
-                        trip_on_file=scenario.trip,
-                        state=state,
-                        call_time=scenario.now,
-                        agent_memory={"asked_identity": True},
-                        messages=[Message(role=Role.DRIVER, text=text)],
-                    )
-                )
-    samples = []
-    for _ in range(rounds):
-        for case in cases:
-            started = time.perf_counter()
-            async for _event in agent.respond(case):
-                pass
-            samples.append((time.perf_counter() - started) * 1e6)
-    return percentiles(samples)
+COMMANDS = ("text", "codecs", "side-by-side", "all")
 
 
-async def whole_calls(calls: int, concurrency: int) -> dict[str, Any]:
-    settings = load_settings(redis_key_prefix=f"karla-bench:{uuid.uuid4().hex[:8]}:")
-    scenarios = load_scenarios(SCENARIOS).scenarios
-    per_call: list[float] = []
-    per_turn: list[float] = []
-    async with local_stack(settings) as stack:
-        started = time.perf_counter()
-        for batch_start in range(0, calls, concurrency):
-            batch = [
-                scenarios[i % len(scenarios)]
-                for i in range(batch_start, min(calls, batch_start + concurrency))
-            ]
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    from bench import text_path
 
-            async def one(scenario: Any) -> None:
-                t0 = time.perf_counter()
-                result = await play_scenario(stack, scenario)
-                per_call.append((time.perf_counter() - t0) * 1000)
-                per_turn.extend(t.latency_ms for t in result.transcript if t.latency_ms is not None)
-
-            if concurrency == 1:
-                await one(batch[0])
-            else:
-                # Concurrent calls share one client mock: play them against their own trips.
-                await asyncio.gather(*(one(s) for s in batch))
-        elapsed = time.perf_counter() - started
-    return {
-        "calls": calls,
-        "concurrency": concurrency,
-        "calls_per_second": calls / elapsed,
-        "call_ms": percentiles(per_call),
-        "karla_turn_ms": percentiles(per_turn),
-    }
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", type=Path, help="write every figure to this file")
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    text = sub.add_parser("text", parents=[common], help="Karla's text path")
+    text_path.add_arguments(text)
+    sub.add_parser("codecs", parents=[common], help="audio path cost per frame")
+    sbs = sub.add_parser("side-by-side", parents=[common], help="Karla vs pipecat, same load")
+    side_by_side.add_arguments(sbs)
+    every = sub.add_parser("all", parents=[common], help="text, codecs and side-by-side")
+    text_path.add_arguments(every)
+    side_by_side.add_arguments(every)
+    if not any(word in COMMANDS for word in argv) and not {"-h", "--help"} & set(argv):
+        argv = ["all", *argv]
+    return parser.parse_args(argv)
 
 
-def show(title: str, figures: dict[str, float], unit: str) -> None:
-    print(
-        f"{title:<46} p50 {figures['p50']:8.2f} {unit}  p95 {figures['p95']:8.2f} {unit}  "
-        f"p99 {figures['p99']:8.2f} {unit}  (n={int(figures['n'])})"
-    )
+def main() -> None:
+    args = parse_args(sys.argv[1:])
+    command = args.command
+    report: dict[str, Any] = {}
+    if command in ("text", "all"):
+        from bench import text_path
 
+        print("== text path ==", flush=True)
+        report["text"] = text_path.run_sync(args)
+    if command in ("codecs", "all"):
+        from bench import audio_codecs
 
-async def main(args: argparse.Namespace) -> None:
-    report: dict[str, Any] = {"agent_decision_us": await agent_decisions(args.rounds)}
-    show("offline agent decision", report["agent_decision_us"], "µs")
-    sequential = await whole_calls(args.calls, 1)
-    report["text_calls_sequential"] = sequential
-    show("whole text call (sequential)", sequential["call_ms"], "ms")
-    show("Karla turn incl. tools (sequential)", sequential["karla_turn_ms"], "ms")
-    print(f"{'throughput (sequential)':<46} {sequential['calls_per_second']:.1f} calls/s")
+        print("\n== audio codecs ==", flush=True)
+        report["codecs_us_per_frame"] = audio_codecs.main()
+    if command in ("side-by-side", "all"):
+        print("\n== side by side: Karla vs pipecat 1.14 ==", flush=True)
+        report["side_by_side"] = side_by_side.main(args)
     if args.json:
-        args.json.write_text(json.dumps(report, indent=2))
-        print(f"written {args.json}")
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(_finite(report), indent=2, ensure_ascii=False))
+        print(f"\nwritten {args.json}")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--calls", type=int, default=60)
-    parser.add_argument("--rounds", type=int, default=200)
-    parser.add_argument("--json", type=Path)
-    asyncio.run(main(parser.parse_args()))
+    main()

@@ -45,7 +45,7 @@ def per_frame_us(work: Callable[[], object], iterations: int = ITERATIONS) -> fl
     return (time.perf_counter() - start) / iterations * 1e6
 
 
-def main() -> None:
+def main() -> dict[str, float]:
     frame = voice_frame()
     mulaw = pcm16_to_mulaw(frame)
 
@@ -80,8 +80,11 @@ def main() -> None:
         "resample 24k->8k streaming": lambda: downsampler.process(tts_chunk),
     }
     print(f"audio path, µs per 20 ms frame ({ITERATIONS} frames each)")
+    figures = {}
     for name, work in cases.items():
-        print(f"  {name:<34} {per_frame_us(work):8.2f}")
+        figures[name] = per_frame_us(work)
+        print(f"  {name:<34} {figures[name]:8.2f}")
+    return figures
 
 
 if __name__ == "__main__":
