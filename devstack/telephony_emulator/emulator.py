@@ -1,0 +1,247 @@
+"""The telephony emulator: RingCentral's side of Karla's calls, on one machine.
+
+Each number dialled follows its scripted `Behaviour` (answer, no answer, busy, voicemail,
+reject) and the emulator posts the telephony-session events RingCentral would. On answer
+it awaits `on_answered(call)`, the hook where the local stack connects a simulated driver
+to the media server; when that returns, the driver has hung up. Hang-up or transfer
+cancels the hook's task, as a dropped line ends the bridge's media leg. Transfers go to a
+simulated human agent that records which call, which target and the briefing sent ahead.
+
+Events start only after the call-out answer has been sent and arrive in order per call;
+`ring_seconds` lets the local stack give the dispatcher time to store the call's ids, as
+a real phone rings for seconds. Tests leave it at 0 and wait on events, never on time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from devstack.telephony_emulator.model import (
+    Behaviour,
+    Briefing,
+    EmulatedCall,
+    EmulatorError,
+    Fault,
+    HangUp,
+    HumanAgentCall,
+    LoggedRequest,
+    now,
+)
+from devstack.telephony_emulator.tokens import TokenDesk
+from devstack.telephony_emulator.webhooks import WebhookDesk, callee_party, our_party
+from shared.config import Settings
+from shared.observability.logging import get_logger
+
+OnAnswered = Callable[[EmulatedCall], Awaitable[None]]
+LOCAL_CLIENT_ID = "karla-local"
+LOCAL_CLIENT_SECRET = "karla-local-secret"  # noqa: S105 (the emulator's own, not a secret)
+LOCAL_JWT = "karla-local-jwt"
+LOCAL_DEVICE_ID = "800000001"
+LOCAL_FROM_NUMBER = "+525555550100"
+# The disconnect reason each unanswered behaviour produces (ringcentral.md §3).
+_REFUSALS = {
+    Behaviour.NO_ANSWER: "NoAnswer",
+    Behaviour.BUSY: "TargetBusy",
+    Behaviour.REJECT: "Rejected",
+}
+TRANSFER_TARGETS = ("phoneNumber", "extensionNumber", "extensionId", "voicemail", "parkOrbit")
+
+_log = get_logger(__name__)
+
+
+class TelephonyEmulator:
+    def __init__(
+        self,
+        *,
+        client_id: str = LOCAL_CLIENT_ID,
+        client_secret: str = LOCAL_CLIENT_SECRET,
+        jwt: str = LOCAL_JWT,
+        device_id: str = LOCAL_DEVICE_ID,
+        from_number: str = LOCAL_FROM_NUMBER,
+        webhook_url: str | None = None,
+        verification_token: str = "",
+        token_lifetime_seconds: int = 3600,
+        default_behaviour: Behaviour = Behaviour.ANSWER,
+        ring_seconds: float = 0.0,
+        on_answered: OnAnswered | None = None,
+        human_agent: str = "agente-humano",
+    ) -> None:
+        self.tokens = TokenDesk(client_id, client_secret, jwt, token_lifetime_seconds)
+        self.webhooks = WebhookDesk()
+        if webhook_url:
+            self.webhooks.add(webhook_url, verification_token)
+        self.device_id = device_id
+        self.from_number = from_number
+        self.default_behaviour = default_behaviour
+        self.ring_seconds = ring_seconds
+        self.on_answered = on_answered
+        self.human_agent = human_agent
+        self.scripts: dict[str, Behaviour] = {}
+        self.calls: dict[str, EmulatedCall] = {}
+        self.requests: list[LoggedRequest] = []
+        self.transfers: list[HumanAgentCall] = []
+        self.hangups: list[HangUp] = []
+        self._faults: list[tuple[Fault, int]] = []
+        self._briefings: dict[str, Briefing] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, on_answered: OnAnswered | None = None
+    ) -> TelephonyEmulator:
+        """Accepts exactly the credentials a client built from the same settings sends."""
+        return cls(
+            client_id=settings.ringcentral_client_id or LOCAL_CLIENT_ID,
+            client_secret=settings.ringcentral_client_secret.get_secret_value()
+            or LOCAL_CLIENT_SECRET,
+            jwt=settings.ringcentral_jwt.get_secret_value() or LOCAL_JWT,
+            device_id=settings.ringcentral_bridge_device_id or LOCAL_DEVICE_ID,
+            from_number=settings.ringcentral_from_number or LOCAL_FROM_NUMBER,
+            webhook_url=settings.ringcentral_webhook_url or None,
+            verification_token=settings.ringcentral_webhook_verification_token.get_secret_value(),
+            on_answered=on_answered,
+        )
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.webhooks.aclose()
+
+    # --- scripting and inspection (tests, the local stack, the admin endpoints) ---------
+
+    def script(self, phone_number: str, behaviour: Behaviour) -> None:
+        self.scripts[phone_number] = behaviour
+
+    def inject_fault(self, fault: Fault) -> None:
+        self._faults.append((fault, fault.times))
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        for index, (fault, left) in enumerate(self._faults):
+            if fault.matches(method, path):
+                if left <= 1:
+                    del self._faults[index]
+                else:
+                    self._faults[index] = (fault, left - 1)
+                return fault
+        return None
+
+    def log(self, method: str, path: str, status: int) -> None:
+        self.requests.append(LoggedRequest(method, path, status, now()))
+
+    def attempts(self, method: str, path_prefix: str) -> list[LoggedRequest]:
+        return [r for r in self.requests if r.method == method and r.path.startswith(path_prefix)]
+
+    def brief(self, telephony_session_id: str, briefing: Briefing) -> None:
+        """Context for the human who takes this call, shown when the transfer arrives."""
+        self._briefings[telephony_session_id] = briefing
+
+    # --- RingCentral behaviour behind the REST endpoints ---------------------------------
+
+    def call_out(self, request: dict[str, Any]) -> EmulatedCall:
+        origin, target = request.get("from"), request.get("to")
+        device = origin.get("deviceId") if isinstance(origin, dict) else None
+        number = target.get("phoneNumber") if isinstance(target, dict) else None
+        if device != self.device_id:
+            raise EmulatorError(400, "CMN-101", "Parameter [from.deviceId] value is invalid")
+        if not isinstance(number, str) or not number.startswith("+"):
+            raise EmulatorError(400, "CMN-101", "Parameter [to.phoneNumber] value is invalid")
+        key = uuid.uuid4().hex
+        call = EmulatedCall(
+            telephony_session_id=f"s-{key}",
+            party_id=f"p-{key}-1",
+            callee_party_id=f"p-{key}-2",
+            to_number=number,
+            from_number=self.from_number,
+            device_id=self.device_id,
+            behaviour=self.scripts.get(number, self.default_behaviour),
+        )
+        self.calls[call.telephony_session_id] = call
+        return call
+
+    async def ring(self, call: EmulatedCall) -> None:
+        """Play the number's script (in the background); run once the answer is on the wire."""
+        self._spawn(self._play(call))
+
+    def transfer(self, session_id: str, party_id: str, request: dict[str, Any]) -> EmulatedCall:
+        call = self._live_call(session_id, party_id)
+        if call.status != "Answered":
+            raise EmulatorError(409, "TAS-102", f"Party status [{call.status}] is not valid")
+        targets = {key: str(request[key]) for key in TRANSFER_TARGETS if request.get(key)}
+        if len(targets) != 1:
+            raise EmulatorError(400, "CMN-101", f"Exactly one of {TRANSFER_TARGETS} is required")
+        ((_, target),) = targets.items()
+        self.transfers.append(
+            HumanAgentCall(
+                telephony_session_id=session_id,
+                party_id=party_id,
+                driver_number=call.to_number,
+                target=targets,
+                agent=f"{self.human_agent}@{target}",
+                briefing=self._briefings.pop(session_id, None),
+                at=now(),
+            )
+        )
+        self._spawn(self._end(call, "Disconnected", "BlindTransfer"))
+        return call
+
+    def hang_up(self, session_id: str) -> None:
+        call = self.calls.get(session_id)
+        if call is None or not call.live:
+            raise EmulatorError(404, "CMN-102", "Resource for parameter [sessionId] is not found")
+        self.hangups.append(HangUp(session_id, call.to_number, now()))
+        self._spawn(self._end(call, "Disconnected", "CallFinished"))
+
+    def _live_call(self, session_id: str, party_id: str) -> EmulatedCall:
+        call = self.calls.get(session_id)
+        if call is None or not call.live or party_id != call.party_id:
+            raise EmulatorError(404, "CMN-102", "Resource for parameter [partyId] is not found")
+        return call
+
+    async def _play(self, call: EmulatedCall) -> None:
+        await self.webhooks.publish(call, [our_party(call)])  # Setup
+        if call.live and call.behaviour is not Behaviour.BUSY:
+            call.status = "Proceeding"
+            await self.webhooks.publish(call, [our_party(call)])
+            if self.ring_seconds:
+                await asyncio.sleep(self.ring_seconds)
+        if not call.live:  # Karla hung up before the phone was answered
+            return
+        refusal = _REFUSALS.get(call.behaviour)
+        if refusal is not None:
+            await self._end(call, "Disconnected", refusal)
+        elif call.behaviour is Behaviour.VOICEMAIL:
+            await self.webhooks.publish(call, [callee_party(call, "VoiceMail")])
+            if call.live:
+                await self._end(call, "Disconnected", "CallFinished")
+        else:
+            call.status = "Answered"
+            await self.webhooks.publish(call, [our_party(call)])
+            if self.on_answered is not None and call.live:
+                call.media_task = self._spawn(self._media_leg(call, self.on_answered))
+
+    async def _media_leg(self, call: EmulatedCall, on_answered: OnAnswered) -> None:
+        try:
+            await on_answered(call)
+        except Exception as exc:
+            _log.warning(
+                "emulator_media_leg_failed", session=call.telephony_session_id, error=str(exc)
+            )
+        if call.live:  # the simulated driver hung up
+            await self._end(call, "Disconnected", "CallFinished")
+
+    def _end(self, call: EmulatedCall, status: str, reason: str) -> Coroutine[Any, Any, None]:
+        """End the call now; the returned coroutine posts the event (await or spawn it)."""
+        call.status, call.reason = status, reason
+        if call.media_task is not None and call.media_task is not asyncio.current_task():
+            call.media_task.cancel()
+        return self.webhooks.publish(call, [our_party(call)])
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
