@@ -3,13 +3,17 @@
 It consumes the dispatch queue the trigger API writes to, "dials" the number on a simulated
 phone network where each number has a scripted driver, and runs the answered call through
 the real conversation path. Numbers with no script do not answer.
+
+With a `MediaLine` the calls are voice calls: dialing issues the call's media token and the
+scripted driver talks to the media server over audio, in real time; those calls run side
+by side, as they would on a phone network. Without one, calls are played as text.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 
 from shared.calls.lifecycle import CallParty
@@ -20,8 +24,10 @@ from shared.queue.local import RedisDispatchQueue
 from shared.queue.messages import DispatchMessage
 
 from .eval.scenario import DriverLine
+from .media_link import MediaLine
 from .stack import LocalStack
 from .text_calls import TextCallResult, run_text_call
+from .voice_calls import VoiceCallResult, run_voice_call
 
 _log = get_logger(__name__)
 
@@ -44,23 +50,34 @@ class LocalDispatcher:
     stack: LocalStack
     queue: RedisDispatchQueue
     phones: SimulatedPhones
-    finished: dict[str, TextCallResult] = field(default_factory=dict)
+    media: MediaLine | None = None
+    finished: dict[str, TextCallResult | VoiceCallResult] = field(default_factory=dict)
     unanswered: set[str] = field(default_factory=set)
     _done: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _live: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def run(self) -> None:
-        """Consume the queue until cancelled."""
-        while True:
-            for message in await self.queue.receive(max_messages=10, wait_seconds=0.2):
-                try:
-                    await self._handle(message)
-                except Exception:
-                    _log.exception("dispatch_failed", call_id=message.call_id)
-                    await self.stack.audit.calls.set_status(message.call_id, CallStatus.FAILED)
-                    self.unanswered.add(message.call_id)
-                    await self._notify()
+        """Consume the queue until cancelled (voice calls still on the line are hung up)."""
+        try:
+            while True:
+                for message in await self.queue.receive(max_messages=10, wait_seconds=0.2):
+                    await self._safely(self._handle(message), message.call_id)
+        finally:
+            for task in self._live:
+                task.cancel()
 
-    async def wait_for(self, call_id: str, within_seconds: float = 30.0) -> TextCallResult | None:
+    async def _safely(self, work: Awaitable[None], call_id: str) -> None:
+        try:
+            await work
+        except Exception:
+            _log.exception("dispatch_failed", call_id=call_id)
+            await self.stack.audit.calls.set_status(call_id, CallStatus.FAILED)
+            self.unanswered.add(call_id)
+            await self._notify()
+
+    async def wait_for(
+        self, call_id: str, within_seconds: float = 30.0
+    ) -> TextCallResult | VoiceCallResult | None:
         """Wait until `call_id` has been played (None if it was not answered or failed)."""
 
         async def settled() -> None:
@@ -98,6 +115,13 @@ class LocalDispatcher:
             driver or Driver(driver_id=call.driver_id, name="operador", phone=call.phone),
             Direction.OUTBOUND,
         )
+        if self.media is not None:
+            task = asyncio.create_task(
+                self._safely(self._voice(message, party, call.trip_id, script), message.call_id)
+            )
+            self._live.add(task)
+            task.add_done_callback(self._live.discard)
+            return
         result = await run_text_call(
             self.stack,
             str(call.id),
@@ -108,6 +132,29 @@ class LocalDispatcher:
             attempt_no=message.attempt,
         )
         self.finished[str(call.id)] = result
+        await self._notify()
+
+    async def _voice(
+        self,
+        message: DispatchMessage,
+        party: CallParty,
+        trip_id: str | None,
+        script: list[DriverLine],
+    ) -> None:
+        assert self.media is not None
+        line = self.media
+        result = await run_voice_call(
+            self.stack,
+            line.urls,
+            line.channels,
+            message.call_id,
+            party,
+            trip_id,
+            script,
+            self.stack.wall_clock(),
+            attempt_no=message.attempt,
+        )
+        self.finished[message.call_id] = result
         await self._notify()
 
     async def _notify(self) -> None:

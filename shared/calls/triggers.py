@@ -90,17 +90,15 @@ class CallTriggers:
         phone_raw: str,
         idempotency_key: str | None,
         driver_name: str | None = None,
+        *,
+        campaign_id: uuid.UUID | None = None,
     ) -> TriggerResult:
-        _check_id("driver_id", driver_id)
-        _check_id("trip_id", trip_id)
-        try:
-            phone = normalize_mx_phone(phone_raw)
-        except InvalidPhoneNumber as exc:
-            raise InvalidTrigger("phone", str(exc)) from None
+        """Queue a call (tagged with `campaign_id` when a campaign asks) or replay one."""
+        phone = validate_trigger(driver_id, trip_id, phone_raw)
         # Karla greets the driver by name and recognises the number when they call in.
         await self._drivers.upsert(driver_id, phone, driver_name)
         if idempotency_key is None:
-            result = await self._open_or_create(driver_id, trip_id, phone, None, None)
+            result = await self._open_or_create(driver_id, trip_id, phone, None, None, campaign_id)
         else:
             fingerprint = fingerprint_of(
                 {"driver_id": driver_id, "trip_id": trip_id, "phone": phone}
@@ -148,6 +146,7 @@ class CallTriggers:
         phone: str,
         key: str | None,
         fingerprint: str | None,
+        campaign_id: uuid.UUID | None = None,
     ) -> TriggerResult:
         async with self._trip_claimed(driver_id, trip_id):
             open_id = await self._open_calls.find(driver_id, trip_id)
@@ -158,6 +157,7 @@ class CallTriggers:
                 call = await self._calls.create(
                     uuid.uuid4(), driver_id, trip_id, phone, Direction.OUTBOUND,
                     CallStatus.QUEUED, idempotency_key=key, request_fingerprint=fingerprint,
+                    campaign_id=campaign_id,
                 )  # fmt: skip
             except DuplicateIdempotencyKey as exc:  # a twin won the race past Redis
                 return _replay(exc.existing, fingerprint)
@@ -196,6 +196,16 @@ def _replay(earlier: CallRecord, fingerprint: str | None) -> TriggerResult:
     if earlier.request_fingerprint != fingerprint:
         raise IdempotencyConflict(_CONFLICT)
     return TriggerResult(earlier, replayed=True)
+
+
+def validate_trigger(driver_id: str, trip_id: str, phone_raw: str) -> str:
+    """The phone as E.164 when the trigger's fields are usable; `InvalidTrigger` if not."""
+    _check_id("driver_id", driver_id)
+    _check_id("trip_id", trip_id)
+    try:
+        return normalize_mx_phone(phone_raw)
+    except InvalidPhoneNumber as exc:
+        raise InvalidTrigger("phone", str(exc)) from None
 
 
 def _check_id(field: str, value: str) -> None:

@@ -68,15 +68,24 @@ class AttemptRepository:
         rows = await self._pool.fetch(
             "SELECT * FROM attempts WHERE call_id = $1 ORDER BY attempt_no", call_id
         )
-        return [
-            AttemptRecord(
-                id=row["id"],
-                call_id=row["call_id"],
-                attempt_no=row["attempt_no"],
-                result=AttemptResult(row["result"]),
-                telephony_session_id=row["telephony_session_id"],
-                started_at=row["started_at"],
-                ended_at=row["ended_at"],
-            )
-            for row in rows
-        ]
+        return [_record(row) for row in rows]
+
+    async def by_telephony_session(self, telephony_session_id: str) -> AttemptRecord | None:
+        """The attempt a telephony-session event is about (its events name only the session)."""
+        row = await self._pool.fetchrow(
+            "SELECT * FROM attempts WHERE telephony_session_id = $1 ORDER BY id DESC LIMIT 1",
+            telephony_session_id,
+        )
+        return _record(row) if row is not None else None
+
+
+def _record(row: asyncpg.Record) -> AttemptRecord:
+    return AttemptRecord(
+        id=row["id"],
+        call_id=row["call_id"],
+        attempt_no=row["attempt_no"],
+        result=AttemptResult(row["result"]),
+        telephony_session_id=row["telephony_session_id"],
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+    )
