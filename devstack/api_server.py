@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from functions.api.app import create_app
 from functions.api.deps import build_dependencies, open_dependencies
 from shared.config import Settings
-from shared.serving import bind_socket, serve_asgi, url_of
+from shared.serving import bind_socket, serve_asgi, serving, url_of
 
 from .services import ensure_data_stores
 from .stack import LocalStack
@@ -24,14 +24,8 @@ async def serving_api(stack: LocalStack) -> AsyncIterator[str]:
     dispatcher consumes them.
     """
     deps = build_dependencies(stack.settings, stack.pool, stack.redis)
-    sock = bind_socket("127.0.0.1", 0)
-    task = asyncio.create_task(serve_asgi(create_app(deps), sock))
-    try:
-        yield url_of(sock)
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async with serving(create_app(deps)) as url:
+        yield url
 
 
 async def serve_api(settings: Settings, host: str, port: int) -> int:

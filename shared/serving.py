@@ -8,7 +8,9 @@ sys.exit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
+from collections.abc import AsyncIterator
 from typing import Any
 
 import uvicorn
@@ -53,3 +55,17 @@ async def serve_asgi(app: Any, sock: socket.socket) -> None:
         server.should_exit = True
         await serving
         raise
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    """Serve `app` for the duration of the block; yields its base URL at once."""
+    sock = bind_socket(host, port)
+    task = asyncio.create_task(serve_asgi(app, sock))
+    try:
+        yield url_of(sock)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        sock.close()

@@ -23,7 +23,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from .script import Recorded, Reply, Script, estimate_tokens, json_chunks, serving, text_chunks
+from shared.serving import serving
+
+from .script import Recorded, Reply, Script, estimate_tokens, json_chunks, text_chunks
 
 ERROR_TYPES = {
     400: "invalid_request_error",

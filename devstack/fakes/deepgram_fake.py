@@ -31,8 +31,10 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
+from shared.serving import serving
+
 from .deepgram_messages import metadata_message, results_message
-from .script import Latency, serving
+from .script import Latency
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,9 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from media_server.audio.codec import pcm16_to_mulaw
+from shared.serving import serving
 
-from .script import Latency, serving
+from .script import Latency
 
 KEY_FIELDS = ("xi-api-key", "xi_api_key", "authorization")
 

@@ -21,7 +21,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from .script import Recorded, Reply, Script, estimate_tokens, serving, text_chunks
+from shared.serving import serving
+
+from .script import Recorded, Reply, Script, estimate_tokens, text_chunks
 
 API_VERSIONS = ("v1beta", "v1")  # the documented one, and the default of google-genai 3.x
 ERROR_STATUSES = {

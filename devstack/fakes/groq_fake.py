@@ -28,7 +28,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from .script import Latency, serving
+from shared.serving import serving
+
+from .script import Latency
 
 PATH = "/openai/v1/audio/transcriptions"
 

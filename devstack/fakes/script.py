@@ -10,15 +10,11 @@ same script can be played fast in tests and at provider-like speed in a benchmar
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
-import socket
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-
-from shared.serving import bind_socket, serve_asgi, url_of
 
 
 @dataclass(frozen=True)
@@ -118,17 +114,3 @@ def json_chunks(raw: str, size: int = 7) -> Iterator[str]:
 def estimate_tokens(value: object) -> int:
     """About four characters a token: enough for usage accounting to be non-trivial."""
     return max(1, len(str(value)) // 4)
-
-
-@contextlib.asynccontextmanager
-async def serving(app: Any, host: str = "127.0.0.1") -> AsyncIterator[str]:
-    """Serve `app` on a free port for the duration of the block; yields its base URL."""
-    sock: socket.socket = bind_socket(host, 0)
-    task = asyncio.create_task(serve_asgi(app, sock))
-    try:
-        yield url_of(sock)
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        sock.close()

@@ -8,7 +8,6 @@ runs `receive_webhook` on the same control plane, as the call_events function wo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from shared.config import Settings
 from shared.domain.call import CallStatus, Direction
 from shared.queue import DispatchMessage
 from shared.queue.local import RedisDispatchQueue
-from shared.serving import bind_socket, serve_asgi, url_of
+from shared.serving import serving
 from shared.telephony.dialer import MediaLegs, RingCentralDialer
 from shared.telephony.ringcentral import JwtCredentials, RingCentralClient
 from tests.integration.control_plane.support import WEBHOOK_TOKEN, FakeClock
@@ -51,19 +50,6 @@ class Telephony:
     plane: ControlPlane
     emulator: TelephonyEmulator
     legs: MediaLegs
-
-
-@contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    sock = bind_socket("127.0.0.1", 0)
-    task = asyncio.create_task(serve_asgi(app, sock))
-    try:
-        yield url_of(sock)
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        sock.close()
 
 
 @pytest.fixture
