@@ -7,6 +7,7 @@ so runs never see each other's data.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -34,25 +35,47 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
-@pytest.fixture(scope="session")
-async def database_url(data_stores: DataStores) -> AsyncIterator[str]:
-    """A fresh, migrated database for this test session, dropped at the end."""
+@contextlib.asynccontextmanager
+async def migrated_database(admin_url: str, prefix: str) -> AsyncIterator[str]:
+    """A new database with every migration applied, dropped (even if in use) on exit."""
     from shared.db.migrate import apply_migrations
 
-    name = f"karla_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(data_stores.database_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(admin_url)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    url = with_database(data_stores.database_url, name)
-    await apply_migrations(url)
-    yield url
-    admin = await asyncpg.connect(data_stores.database_url)
+    url = with_database(admin_url, name)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await apply_migrations(url)
+        yield url
     finally:
-        await admin.close()
+        admin = await asyncpg.connect(admin_url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+def use_fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Credentials that can reach nothing real, and no endpoint or profile from the shell."""
+    for name, value in {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture(scope="session")
+async def database_url(data_stores: DataStores) -> AsyncIterator[str]:
+    """A fresh, migrated database for this test session, dropped at the end."""
+    async with migrated_database(data_stores.database_url, "karla_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -11,7 +10,7 @@ import httpx
 import pytest
 
 from shared.client_api import FieldMap, MockClientApi, TripsClient
-from shared.client_api.mock_server import bind_socket, run_mock
+from shared.serving import serving as serve_app
 
 SEED: list[dict[str, str]] = [
     {
@@ -41,18 +40,9 @@ SEED: list[dict[str, str]] = [
 ]
 
 
-@contextlib.asynccontextmanager
-async def serving(mock: MockClientApi) -> AsyncIterator[str]:
+def serving(mock: MockClientApi) -> contextlib.AbstractAsyncContextManager[str]:
     """Serve `mock` over real HTTP; the socket listens before uvicorn runs, so no wait."""
-    sock = bind_socket("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    task = asyncio.create_task(run_mock(mock, sock))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return serve_app(mock.app)
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,7 @@ their own, emptied before each test, rather than the session's shared one.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -27,9 +24,9 @@ from devstack.services import DataStores
 from shared.aws.runtime import RUNTIME
 from shared.calls.plane import open_control_plane
 from shared.client_api import MockClientApi
-from shared.client_api.mock_server import bind_socket, run_mock
 from shared.config import Settings, get_settings, load_settings
-from tests.conftest import with_database
+from shared.serving import serving
+from tests.conftest import migrated_database, use_fake_aws_credentials
 from tests.integration.control_plane.lambdas import Lambdas, Queues
 from tests.integration.control_plane.support import (
     API_TOKEN,
@@ -48,22 +45,8 @@ TRIPS = [
 
 @pytest.fixture(scope="package")
 async def cp_database_url(data_stores: DataStores) -> AsyncIterator[str]:
-    from shared.db.migrate import apply_migrations
-
-    name = f"karla_cp_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(data_stores.database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = with_database(data_stores.database_url, name)
-    await apply_migrations(url)
-    yield url
-    admin = await asyncpg.connect(data_stores.database_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with migrated_database(data_stores.database_url, "karla_cp") as url:
+        yield url
 
 
 @pytest.fixture(scope="package")
@@ -83,12 +66,8 @@ async def _empty_tables(cp_pool: asyncpg.Pool) -> None:
 @pytest.fixture(scope="package")
 async def served_trips() -> AsyncIterator[tuple[MockClientApi, str]]:
     mock = MockClientApi()
-    sock = bind_socket("127.0.0.1", 0)
-    task = asyncio.create_task(run_mock(mock, sock))
-    yield mock, f"http://127.0.0.1:{sock.getsockname()[1]}"
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with serving(mock.app) as url:
+        yield mock, url
 
 
 @pytest.fixture
@@ -100,14 +79,7 @@ def trips(served_trips: tuple[MockClientApi, str]) -> MockClientApi:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Queues]:
-    for name, value in {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    use_fake_aws_credentials(monkeypatch)
     with mock_aws():
         client = boto3.client("sqs")
         dead = client.create_queue(QueueName="karla-dispatch-dlq")["QueueUrl"]
