@@ -14,7 +14,6 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -37,6 +36,7 @@ from shared.client_api.errors import (
 from shared.client_api.mapping import FieldMap
 from shared.config import Settings
 from shared.domain.trip import Trip
+from shared.http_client import OwnsHttpClient
 from shared.observability.metrics import CLIENT_API_REQUESTS
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class TripWrite:
     replayed: bool
 
 
-class TripsClient:
+class TripsClient(OwnsHttpClient):
     """One per process: the breaker state lives in memory inside it."""
 
     def __init__(
@@ -110,20 +110,6 @@ class TripsClient:
             breaker_reset_seconds=settings.client_api_breaker_reset_seconds,
             field_map=FieldMap.from_settings(settings),
         )
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> TripsClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     @property
     def breaker_open(self) -> bool:

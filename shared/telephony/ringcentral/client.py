@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from shared.config import Settings, SettingsError
+from shared.http_client import OwnsHttpClient
 from shared.telephony.ringcentral.auth import JwtCredentials, TokenManager
 from shared.telephony.ringcentral.errors import (
     RingCentralAuthFailed,
@@ -45,7 +45,7 @@ class CallLeg:
     party_id: str
 
 
-class RingCentralClient:
+class RingCentralClient(OwnsHttpClient):
     """One per process: it holds the token cache and the rate-limit gate."""
 
     def __init__(
@@ -95,20 +95,6 @@ class RingCentralClient:
             settings.ringcentral_bridge_device_id,
             **options,
         )
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> RingCentralClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def call_out(self, to_number: str) -> CallLeg:
         """Ring the bridge's device, then `to_number` (E.164); our party is the caller's."""
