@@ -4,10 +4,10 @@ A phone plays the bot's audio at 8 kHz from the moment its first frame lands. A 
 **late** when it arrives after the audio before it has finished playing plus `tolerance_s`
 of jitter buffer: there the caller hears a gap. For a bot that paces 20 ms frames exactly
 in real time this is the same as an inter-arrival gap above 20 ms + tolerance (40 ms with
-the default 20 ms tolerance); a bot that sends ahead of real time (pipecat sends at twice
-real time to keep the far end's buffer full) is not penalised for a slow frame it had
-already covered. **Dropped** frames are the ones missing from a reply shorter than the
-scripted one when the caller moves on.
+the default 20 ms tolerance); a bot that sends a few frames ahead of real time (Karla's
+pacer keeps a two-frame lead) is not penalised for a slow frame it had already covered.
+**Dropped** frames are the ones missing from a reply shorter than the scripted one when the
+caller moves on.
 """
 
 from __future__ import annotations

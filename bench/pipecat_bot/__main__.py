@@ -14,8 +14,9 @@ with `LLMContextAggregatorPair` over an `LLMContext`, in a `PipelineWorker` run 
 `WorkerRunner`. Configuration choices (each the lightest pipecat offers, see
 bench/README.md): 8 kHz in and out (no resampling), no VAD analyser and no smart-turn
 model (the fake STT drives turns, like Deepgram Flux, through `ExternalUserTurnStrategies`),
-RTVI off (a phone has no RTVI client), metrics off, 20 ms output chunks (Twilio's frame),
-logging at WARNING.
+RTVI off (a phone has no RTVI client), metrics off, turn tracking and the idle-timeout
+observer off, the STT not passing the caller's audio on (nothing downstream uses it), 20 ms
+output chunks (Twilio's frame), logging at WARNING.
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ async def twilio_stream(websocket: WebSocket) -> None:
 
 
 async def run_bot(transport: FastAPIWebsocketTransport) -> None:
-    stt = SentinelSTTService()
+    # Nothing after the STT consumes the caller's audio, so it is not passed on (pipecat's
+    # default passes every input frame through every later processor).
+    stt = SentinelSTTService(audio_passthrough=False)
     llm = FixedReplyLLMService()
     tts = OneSecondTTSService()
     context = LLMContext([{"role": "system", "content": SYSTEM_PROMPT}])
@@ -103,6 +106,11 @@ async def run_bot(transport: FastAPIWebsocketTransport) -> None:
             audio_out_sample_rate=SAMPLE_RATE,
         ),
         enable_rtvi=False,
+        # Each observer gets every frame through its own queue and task: turn tracking
+        # feeds tracing (off here), the idle timeout watches for a stuck call (the
+        # carrier's hang-up ends a phone call).
+        enable_turn_tracking=False,
+        idle_timeout_secs=None,
     )
 
     @transport.event_handler("on_client_disconnected")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import AsyncGenerator
+from functools import cache
 
 from pipecat.frames.frames import (
     Frame,
@@ -44,7 +45,9 @@ REPLY_AUDIO_S = 1.0
 _SILENT_FRAME = bytes(PCM16_FRAME_BYTES)
 
 
+@cache
 def tone(seconds: float, sample_rate: int) -> bytes:
+    """Computed once per process, as Karla's loadtest TTS does."""
     count = int(seconds * sample_rate)
     samples = (int(6000 * math.sin(2 * math.pi * 220 * n / sample_rate)) for n in range(count))
     return struct.pack(f"<{count}h", *samples)
@@ -116,12 +119,10 @@ class OneSecondTTSService(TTSService):
             settings=TTSSettings(model=None, voice=None, language=None),
             **kwargs,  # type: ignore[arg-type]
         )
-        self._audio: bytes | None = None
 
     def can_generate_metrics(self) -> bool:
         return False
 
     async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame | None, None]:
-        if self._audio is None:
-            self._audio = tone(REPLY_AUDIO_S, self.sample_rate)
-        yield TTSAudioRawFrame(self._audio, self.sample_rate, 1, context_id=context_id)
+        audio = tone(REPLY_AUDIO_S, self.sample_rate)
+        yield TTSAudioRawFrame(audio, self.sample_rate, 1, context_id=context_id)
