@@ -235,6 +235,9 @@ def test_draining_outlasts_the_media_servers_own_drain(
     assert environment(media)["MEDIA_DRAIN_SECONDS"] == {"Ref": "DrainSeconds"}
     for container in containers(resources).values():
         assert drain["MaxValue"] + 10 <= container["StopTimeout"] <= FARGATE_MAX_STOP_TIMEOUT
+    # The bridge holds its calls' SIP legs: it drains on SIGTERM, and must end before SIGKILL.
+    bridge = containers(resources)["bridge"]
+    assert int(environment(bridge)["BRIDGE_DRAIN_SECONDS"]) + 10 <= bridge["StopTimeout"]
     idle = {
         a["Key"]: int(a["Value"])
         for a in resources["MediaLoadBalancer"]["Properties"]["LoadBalancerAttributes"]
