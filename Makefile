@@ -22,6 +22,12 @@ demo: venv
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The RingCentral media bridge (Node, bridge/): its own lock, its tests against a real
+# media server that bridge/test starts through .venv (devstack/bridge_fixture.py).
+.PHONY: test-bridge
+test-bridge: venv
+	cd bridge && npm ci --no-audit --no-fund && npm test
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
