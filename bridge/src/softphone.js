@@ -28,7 +28,9 @@ import { DtmfPresses } from "./dtmf.js";
 
 /**
  * Register the device and hand every INVITE to `onInvite`.
- * @param {import("./config.js").SipInfo} sip
+ * `ignoreTlsCertErrors` is the SDK's switch for a lab's SIP server (the tests' fake);
+ * the configuration has no such setting, so production always verifies RingCentral's.
+ * @param {import("./config.js").SipInfo & { ignoreTlsCertErrors?: boolean }} sip
  * @param {(leg: RingingLeg) => void} onInvite
  * @param {import("./log.js").Logger} log
  * @param {(reason: string) => void} onLost  the SIP connection is gone: no call can come
