@@ -40,12 +40,9 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
-
-import asyncpg
 
 from devstack.fakes.deepgram_fake import DeepgramFake, Utterance
-from devstack.services import ensure_data_stores
+from devstack.services import ensure_data_stores, migrated_database
 from media_server.audio import SAMPLE_RATE
 from media_server.audio.codec import pcm16_to_mulaw
 from media_server.providers.tts.offline import synthetic_voice
@@ -80,25 +77,6 @@ class LegsDialer:
 
     async def hang_up(self, telephony_session_id: str) -> None:
         """Nothing rings here to hang up."""
-
-
-@contextlib.asynccontextmanager
-async def scratch_database(admin_url: str) -> AsyncIterator[str]:
-    """An empty database of its own (the media server migrates it), dropped on exit."""
-    name = f"karla_bridge_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
-    finally:
-        admin = await asyncpg.connect(admin_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 @contextlib.asynccontextmanager
@@ -284,7 +262,7 @@ async def run() -> None:
     )
     deepgram = DeepgramFake(api_key=DEEPGRAM_KEY)
     async with (
-        scratch_database(stores.database_url) as database_url,
+        migrated_database(stores.database_url, "karla_bridge") as database_url,
         deepgram.running() as deepgram_url,
     ):
         settings = fixture_settings(database_url, stores.redis_url)

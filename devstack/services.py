@@ -18,9 +18,14 @@ import secrets
 import socket
 import subprocess
 import time
+import uuid
 import warnings
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
 
 _log = logging.getLogger(__name__)
 
@@ -163,3 +168,32 @@ def stop_embedded(state_dir: Path) -> list[str]:
             postgres_server.get_server(pgdata, cleanup_mode="stop").cleanup()
         stopped.append("postgres")
     return stopped
+
+
+def with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+@contextlib.asynccontextmanager
+async def migrated_database(admin_url: str, prefix: str) -> AsyncIterator[str]:
+    """A new database with every migration applied, dropped (even if in use) on exit:
+    a test session's, or the bridge fixture's, next to whatever else the server holds."""
+    from shared.db.migrate import apply_migrations
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = with_database(admin_url, name)
+    try:
+        await apply_migrations(url)
+        yield url
+    finally:
+        admin = await asyncpg.connect(admin_url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()

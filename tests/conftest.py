@@ -7,18 +7,16 @@ so runs never see each other's data.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 import redis.asyncio as aioredis
 
-from devstack.services import DataStores, ensure_data_stores
+from devstack.services import DataStores, ensure_data_stores, migrated_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,34 +26,6 @@ def data_stores() -> DataStores:
     return ensure_data_stores(
         ROOT / ".state" / "test", os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
     )
-
-
-def with_database(url: str, database: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{database}"))
-
-
-@contextlib.asynccontextmanager
-async def migrated_database(admin_url: str, prefix: str) -> AsyncIterator[str]:
-    """A new database with every migration applied, dropped (even if in use) on exit."""
-    from shared.db.migrate import apply_migrations
-
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = with_database(admin_url, name)
-    try:
-        await apply_migrations(url)
-        yield url
-    finally:
-        admin = await asyncpg.connect(admin_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 def use_fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:

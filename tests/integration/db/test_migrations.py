@@ -10,9 +10,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from devstack.services import DataStores
+from devstack.services import DataStores, with_database
 from shared.db.migrate import MigrationError, apply_migrations, load_migrations
-from tests.conftest import with_database
 
 
 @pytest.fixture
