@@ -80,8 +80,12 @@ def shifted_clock(start: dt.datetime) -> Clock:
 
 
 @contextlib.asynccontextmanager
-async def local_stack(settings: Settings, agent: Agent | None = None) -> AsyncIterator[LocalStack]:
-    """The running stack; `agent` replaces the configured one (tests wire their own)."""
+async def local_stack(
+    settings: Settings, agent: Agent | None = None, *, mock_port: int = 0
+) -> AsyncIterator[LocalStack]:
+    """The running stack; `agent` replaces the configured one (tests wire their own).
+
+    The client-system mock listens on `mock_port` (0: any free port) on loopback."""
     stores = await asyncio.to_thread(
         ensure_data_stores, settings.state_dir, settings.database_url, settings.redis_url
     )
@@ -89,7 +93,7 @@ async def local_stack(settings: Settings, agent: Agent | None = None) -> AsyncIt
     pool = await create_pool(stores.database_url)
     redis = create_redis(stores.redis_url)
     mock = MockClientApi()
-    sock = bind_socket("127.0.0.1", 0)
+    sock = bind_socket("127.0.0.1", mock_port)
     mock_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     mock_task = asyncio.create_task(run_mock(mock, sock))
     trips = TripsClient.from_settings(settings.model_copy(update={"client_api_base_url": mock_url}))

@@ -60,7 +60,13 @@ async def serve_asgi(app: Any, sock: socket.socket) -> None:
 @contextlib.asynccontextmanager
 async def serving(app: Any, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
     """Serve `app` for the duration of the block; yields its base URL at once."""
-    sock = bind_socket(host, port)
+    async with serving_on(app, bind_socket(host, port)) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def serving_on(app: Any, sock: socket.socket) -> AsyncIterator[str]:
+    """Serve `app` on `sock`, bound beforehand, for the block; the socket is closed after."""
     task = asyncio.create_task(serve_asgi(app, sock))
     try:
         yield url_of(sock)

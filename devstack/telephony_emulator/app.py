@@ -1,5 +1,9 @@
 """The emulator over HTTP: RingCentral's REST paths, plus admin endpoints under /_emulator.
 
+Admin: `PUT /numbers/{phone}` scripts a number (`behaviour`, optional `says`), `POST
+/inbound` makes a driver call Karla (`from`, optional `says`), `POST /faults`, `POST
+/tokens/expire`, `POST /briefings`, and `GET /calls|/transfers|/hangups|/requests`.
+
 The RingCentral paths are exactly the ones `RingCentralClient` calls (ringcentral.md) and
 answer in RingCentral's shapes, errors included. Every request to them is logged and may be
 answered by an injected fault first (429 with `Retry-After`, 5xx), before any auth check,
@@ -64,6 +68,12 @@ def _ringcentral_routes(emulator: TelephonyEmulator) -> list[Route]:
         call = emulator.transfer(params["session_id"], params["party_id"], await _json(request))
         return JSONResponse(our_party(call))
 
+    async def forward(request: Request) -> Response:
+        _authorize(emulator, request)
+        params = request.path_params
+        call = emulator.forward(params["session_id"], params["party_id"], await _json(request))
+        return JSONResponse(our_party(call))
+
     async def hang_up(request: Request) -> Response:
         _authorize(emulator, request)
         emulator.hang_up(request.path_params["session_id"])
@@ -96,6 +106,7 @@ def _ringcentral_routes(emulator: TelephonyEmulator) -> list[Route]:
         Route(
             f"{SESSIONS}/{{session_id}}/parties/{{party_id}}/transfer", transfer, methods=["POST"]
         ),
+        Route(f"{SESSIONS}/{{session_id}}/parties/{{party_id}}/forward", forward, methods=["POST"]),
         Route(f"{API}/subscription", subscribe, methods=["POST"]),
         Route(f"{API}/subscription/{{subscription_id}}", subscription, methods=["GET", "DELETE"]),
         Route(f"{API}/subscription/{{subscription_id}}/renew", renew, methods=["POST"]),
@@ -111,8 +122,13 @@ def _admin_routes(emulator: TelephonyEmulator) -> list[Route]:
             raise EmulatorError(
                 400, "EMU-1", f"behaviour must be one of {list(Behaviour)}"
             ) from None
-        emulator.script(request.path_params["phone"], behaviour)
+        emulator.script(request.path_params["phone"], behaviour, _lines(body))
         return Response(status_code=204)
+
+    async def call_in(request: Request) -> Response:
+        body = await _json(request)
+        call = emulator.call_in(str(body.get("from", "")), _lines(body))
+        return JSONResponse(as_json(call), status_code=201)
 
     async def inject_fault(request: Request) -> Response:
         body = await _json(request)
@@ -143,6 +159,7 @@ def _admin_routes(emulator: TelephonyEmulator) -> list[Route]:
 
     return [
         Route("/numbers/{phone}", script_number, methods=["PUT"]),
+        Route("/inbound", call_in, methods=["POST"]),
         Route("/faults", inject_fault, methods=["POST"]),
         Route("/tokens/expire", expire_tokens, methods=["POST"]),
         Route("/briefings", brief, methods=["POST"]),
@@ -210,6 +227,16 @@ async def _json(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise EmulatorError(400, "CMN-100", "Request body must be a JSON object")
     return body
+
+
+def _lines(body: dict[str, Any]) -> list[str] | None:
+    """The optional `says` of an admin request: what the driver says, line by line."""
+    says = body.get("says")
+    if says is None:
+        return None
+    if not isinstance(says, list) or not all(isinstance(line, str) and line for line in says):
+        raise EmulatorError(400, "EMU-4", "says must be a list of non-empty strings")
+    return says
 
 
 def _session(call: EmulatedCall) -> dict[str, Any]:

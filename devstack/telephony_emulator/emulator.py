@@ -7,19 +7,27 @@ to the media server; when that returns, the driver has hung up. Hang-up or trans
 cancels the hook's task, as a dropped line ends the bridge's media leg. Transfers go to a
 simulated human agent that records which call, which target and the briefing sent ahead.
 
+A driver can also call Karla (`call_in`): the call rings at Karla's extension (Inbound
+events for our party), the bridge's device rings (`on_ringing(call)`, True when the
+bridge takes it: it has the call's media token), then it is answered as above. While it
+rings it can be forwarded to the human agent instead, as RingCentral's forward does.
+
 Events start only after the call-out answer has been sent and arrive in order per call;
 `ring_seconds` lets the local stack give the dispatcher time to store the call's ids, as
-a real phone rings for seconds. Tests leave it at 0 and wait on events, never on time.
+a real phone rings for seconds, and `transfer_seconds` lets Karla finish her turn before
+a transfer takes our leg away, as RingCentral moves a call in a moment, not at once.
+Tests leave both at 0 and wait on events, never on time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from devstack.telephony_emulator.model import (
+    INBOUND,
     Behaviour,
     Briefing,
     EmulatedCall,
@@ -36,6 +44,7 @@ from shared.config import Settings
 from shared.observability.logging import get_logger
 
 OnAnswered = Callable[[EmulatedCall], Awaitable[None]]
+OnRinging = Callable[[EmulatedCall], Awaitable[bool]]
 LOCAL_CLIENT_ID = "karla-local"
 LOCAL_CLIENT_SECRET = "karla-local-secret"  # noqa: S105 (the emulator's own, not a secret)
 LOCAL_JWT = "karla-local-jwt"
@@ -48,6 +57,8 @@ _REFUSALS = {
     Behaviour.REJECT: "Rejected",
 }
 TRANSFER_TARGETS = ("phoneNumber", "extensionNumber", "extensionId", "voicemail", "parkOrbit")
+FORWARD_TARGETS = ("phoneNumber", "extensionNumber", "voicemail")
+RINGING = frozenset({"Setup", "Proceeding"})
 
 _log = get_logger(__name__)
 
@@ -66,7 +77,9 @@ class TelephonyEmulator:
         token_lifetime_seconds: int = 3600,
         default_behaviour: Behaviour = Behaviour.ANSWER,
         ring_seconds: float = 0.0,
+        transfer_seconds: float = 0.0,
         on_answered: OnAnswered | None = None,
+        on_ringing: OnRinging | None = None,
         human_agent: str = "agente-humano",
     ) -> None:
         self.tokens = TokenDesk(client_id, client_secret, jwt, token_lifetime_seconds)
@@ -77,9 +90,13 @@ class TelephonyEmulator:
         self.from_number = from_number
         self.default_behaviour = default_behaviour
         self.ring_seconds = ring_seconds
+        self.transfer_seconds = transfer_seconds
         self.on_answered = on_answered
+        self.on_ringing = on_ringing
         self.human_agent = human_agent
         self.scripts: dict[str, Behaviour] = {}
+        self.lines: dict[str, tuple[str, ...]] = {}  # what the driver at a number says
+        self.caller_lines: dict[str, tuple[str, ...]] = {}  # ... when he calls Karla
         self.calls: dict[str, EmulatedCall] = {}
         self.requests: list[LoggedRequest] = []
         self.transfers: list[HumanAgentCall] = []
@@ -113,8 +130,20 @@ class TelephonyEmulator:
 
     # --- scripting and inspection (tests, the local stack, the admin endpoints) ---------
 
-    def script(self, phone_number: str, behaviour: Behaviour) -> None:
+    def script(
+        self,
+        phone_number: str,
+        behaviour: Behaviour,
+        says: Sequence[str] | None = None,
+        says_calling: Sequence[str] | None = None,
+    ) -> None:
+        """How the phone at `phone_number` behaves; its driver's lines when Karla calls
+        (`says`) and when he calls Karla (`says_calling`), if given."""
         self.scripts[phone_number] = behaviour
+        if says is not None:
+            self.lines[phone_number] = tuple(says)
+        if says_calling is not None:
+            self.caller_lines[phone_number] = tuple(says_calling)
 
     def inject_fault(self, fault: Fault) -> None:
         self._faults.append((fault, fault.times))
@@ -158,8 +187,29 @@ class TelephonyEmulator:
             from_number=self.from_number,
             device_id=self.device_id,
             behaviour=self.scripts.get(number, self.default_behaviour),
+            says=self.lines.get(number, ()),
         )
         self.calls[call.telephony_session_id] = call
+        return call
+
+    def call_in(self, from_number: str, says: Sequence[str] | None = None) -> EmulatedCall:
+        """The driver at `from_number` calls Karla's number; it rings in the background."""
+        if not from_number.startswith("+") or not from_number[1:].isdigit():
+            raise EmulatorError(400, "CMN-101", "the caller's number must be E.164")
+        key = uuid.uuid4().hex
+        call = EmulatedCall(
+            telephony_session_id=f"s-{key}",
+            party_id=f"p-{key}-2",  # Karla's extension: a later party than the caller's
+            callee_party_id=f"p-{key}-1",
+            to_number=from_number,
+            from_number=self.from_number,
+            device_id=self.device_id,
+            behaviour=Behaviour.ANSWER,
+            direction=INBOUND,
+            says=tuple(says) if says is not None else self.caller_lines.get(from_number, ()),
+        )
+        self.calls[call.telephony_session_id] = call
+        call.media_task = self._spawn(self._ring_in(call))
         return call
 
     async def ring(self, call: EmulatedCall) -> None:
@@ -185,7 +235,31 @@ class TelephonyEmulator:
                 at=now(),
             )
         )
-        self._spawn(self._end(call, "Disconnected", "BlindTransfer"))
+        self._spawn(self._moved(call))
+        return call
+
+    def forward(self, session_id: str, party_id: str, request: dict[str, Any]) -> EmulatedCall:
+        """A call still ringing at our party goes to the human agent instead."""
+        call = self._live_call(session_id, party_id)
+        if call.status not in RINGING:
+            raise EmulatorError(409, "TAS-102", f"Party status [{call.status}] is not valid")
+        targets = {key: str(request[key]) for key in FORWARD_TARGETS if request.get(key)}
+        if len(targets) != 1:
+            raise EmulatorError(400, "CMN-101", f"Exactly one of {FORWARD_TARGETS} is required")
+        ((_, target),) = targets.items()
+        self.transfers.append(
+            HumanAgentCall(
+                telephony_session_id=session_id,
+                party_id=party_id,
+                driver_number=call.to_number,
+                target=targets,
+                agent=f"{self.human_agent}@{target}",
+                briefing=self._briefings.pop(session_id, None),
+                at=now(),
+                how="forward",
+            )
+        )
+        self._spawn(self._end(call, "Disconnected", "CallRedirected"))
         return call
 
     def hang_up(self, session_id: str) -> None:
@@ -218,10 +292,28 @@ class TelephonyEmulator:
             if call.live:
                 await self._end(call, "Disconnected", "CallFinished")
         else:
-            call.status = "Answered"
+            await self._answer(call)
+
+    async def _ring_in(self, call: EmulatedCall) -> None:
+        """An inbound call: ringing at Karla's extension until the bridge takes it."""
+        await self.webhooks.publish(call, [our_party(call)])  # Setup
+        if call.live:
+            call.status = "Proceeding"
             await self.webhooks.publish(call, [our_party(call)])
-            if self.on_answered is not None and call.live:
-                call.media_task = self._spawn(self._media_leg(call, self.on_answered))
+        taken = self.on_ringing is None or await self.on_ringing(call)
+        if not call.live:  # forwarded, or hung up, while it rang
+            return
+        if not taken:  # the bridge had no media token for it: declined
+            await self._end(call, "Disconnected", "Rejected")
+            return
+        call.media_task = None  # this task, done ringing: the media leg is a new one
+        await self._answer(call)
+
+    async def _answer(self, call: EmulatedCall) -> None:
+        call.status = "Answered"
+        await self.webhooks.publish(call, [our_party(call)])
+        if self.on_answered is not None and call.live:
+            call.media_task = self._spawn(self._media_leg(call, self.on_answered))
 
     async def _media_leg(self, call: EmulatedCall, on_answered: OnAnswered) -> None:
         try:
@@ -232,6 +324,13 @@ class TelephonyEmulator:
             )
         if call.live:  # the simulated driver hung up
             await self._end(call, "Disconnected", "CallFinished")
+
+    async def _moved(self, call: EmulatedCall) -> None:
+        """The transferred call leaves our party once RingCentral has moved it."""
+        if self.transfer_seconds:
+            await asyncio.sleep(self.transfer_seconds)
+        if call.live:
+            await self._end(call, "Disconnected", "BlindTransfer")
 
     def _end(self, call: EmulatedCall, status: str, reason: str) -> Coroutine[Any, Any, None]:
         """End the call now; the returned coroutine posts the event (await or spawn it)."""

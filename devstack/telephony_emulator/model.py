@@ -63,17 +63,28 @@ class EmulatorError(Exception):
         return body
 
 
+OUTBOUND = "Outbound"  # Karla's call-out
+INBOUND = "Inbound"  # a driver calling Karla's number
+
+
 @dataclass
 class EmulatedCall:
-    """One telephony session the emulator placed: our party and the driver's phone."""
+    """One telephony session: our party and the driver's phone.
+
+    `direction` is our party's: Outbound for a call-out (our party is the bridge device's
+    leg), Inbound for a driver calling Karla (our party is Karla's extension, ringing the
+    bridge). `says` is what the driver will say once the call is answered.
+    """
 
     telephony_session_id: str
-    party_id: str  # ours: the bridge device's leg, what transfer and hang-up address
+    party_id: str  # ours: what transfer, forward and hang-up address
     callee_party_id: str
     to_number: str  # the driver's phone
-    from_number: str
+    from_number: str  # Karla's number
     device_id: str
     behaviour: Behaviour
+    direction: str = OUTBOUND
+    says: tuple[str, ...] = ()
     status: str = "Setup"
     reason: str | None = None
     sequence: int = 0
@@ -125,15 +136,17 @@ class Briefing:
 
 @dataclass(frozen=True)
 class HumanAgentCall:
-    """A call the simulated human agent took over from Karla."""
+    """A call the simulated human agent took over: transferred by Karla mid-call, or
+    forwarded to the queue while it rang (an inbound call Karla could not take)."""
 
     telephony_session_id: str
     party_id: str
     driver_number: str
-    target: dict[str, str]  # the transfer body: {"extensionNumber": "..."} or similar
+    target: dict[str, str]  # the request body: {"extensionNumber": "..."} or similar
     agent: str
     briefing: Briefing | None
     at: dt.datetime
+    how: str = "transfer"  # or "forward"
 
 
 @dataclass(frozen=True)

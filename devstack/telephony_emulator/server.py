@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator
 
 from devstack.telephony_emulator.app import build_app
 from devstack.telephony_emulator.emulator import TelephonyEmulator
-from shared.serving import bind_socket, serve_asgi, url_of
+from shared.serving import bind_socket, serving_on
 
 
 async def run_emulator(emulator: TelephonyEmulator, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -19,16 +20,16 @@ async def run_emulator(emulator: TelephonyEmulator, host: str = "127.0.0.1", por
 
 @contextlib.asynccontextmanager
 async def serve_emulator(
-    emulator: TelephonyEmulator, host: str = "127.0.0.1", port: int = 0
+    emulator: TelephonyEmulator,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    sock: socket.socket | None = None,
 ) -> AsyncIterator[str]:
-    """The emulator's base URL while it serves; on exit its calls and webhooks stop too."""
-    sock = bind_socket(host, port)
-    task = asyncio.create_task(serve_asgi(build_app(emulator), sock))
+    """The emulator's base URL while it serves (on `sock` when bound beforehand, so its
+    URL could be handed out first); on exit its calls and webhooks stop too."""
     try:
-        yield url_of(sock)
+        async with serving_on(build_app(emulator), sock or bind_socket(host, port)) as url:
+            yield url
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        sock.close()
         await emulator.aclose()

@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 
 from devstack.telephony_emulator.model import (
+    INBOUND,
+    OUTBOUND,
     EmulatedCall,
     EmulatedSubscription,
     EmulatorError,
@@ -95,7 +97,7 @@ class WebhookDesk:
             "telephonySessionId": call.telephony_session_id,
             "serverId": "telephony-emulator",
             "eventTime": _iso_now(),
-            "origin": {"type": "CallOut"},
+            "origin": {"type": "CallOut" if call.direction == OUTBOUND else "Call"},
             "parties": parties,
         }
         for subscription in list(self.subscriptions.values()):
@@ -131,13 +133,15 @@ class WebhookDesk:
 
 
 def our_party(call: EmulatedCall) -> dict[str, Any]:
-    """The bridge device's party, the one Karla's extension owns and hears about."""
-    return _party(call, call.party_id, "Outbound", call.status, call.reason)
+    """The party Karla's extension owns and hears about: the bridge device's leg of a
+    call-out, or Karla's extension ringing for an inbound call."""
+    return _party(call, call.party_id, call.direction, call.status, call.reason)
 
 
 def callee_party(call: EmulatedCall, status_code: str) -> dict[str, Any]:
-    """The driver's side; only its voicemail pickup is reported (ringcentral.md §3)."""
-    return _party(call, call.callee_party_id, "Inbound", status_code, None)
+    """The driver's side of a call-out; only its voicemail pickup is reported
+    (ringcentral.md §3)."""
+    return _party(call, call.callee_party_id, INBOUND, status_code, None)
 
 
 def _party(
@@ -146,17 +150,19 @@ def _party(
     status: dict[str, Any] = {"code": code, "rcc": False}
     if reason is not None:
         status["reason"] = reason
+    karla = {"phoneNumber": call.from_number, "extensionId": EXTENSION_ID}
+    driver = {"phoneNumber": call.to_number}
+    if call.direction == OUTBOUND:
+        origin, target = {**karla, "deviceId": call.device_id}, driver
+    else:
+        origin, target = driver, karla
     return {
         "accountId": ACCOUNT_ID,
         "extensionId": EXTENSION_ID,
         "id": party_id,
         "direction": direction,
-        "from": {
-            "phoneNumber": call.from_number,
-            "deviceId": call.device_id,
-            "extensionId": EXTENSION_ID,
-        },
-        "to": {"phoneNumber": call.to_number},
+        "from": origin,
+        "to": target,
         "status": status,
         "missedCall": False,
         "standAlone": False,

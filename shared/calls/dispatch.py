@@ -20,16 +20,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import math
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from shared.calls import media_tokens
 from shared.calls.call_states import CallStates
 from shared.calls.campaigns import CampaignWindows
 from shared.calls.lifecycle import CallLifecycle, CallParty, TripOfAnotherDriver
+from shared.calls.media_grant import grant_media
 from shared.calls.redial import Redial
 from shared.calls.telephony_events import TelephonyEvents
 from shared.db.repositories import AuditStore, CallRecord
@@ -159,14 +158,12 @@ class CallDispatcher:
         deadline = now + dt.timedelta(seconds=self._policy.dial_timeout_seconds)
         if not await self._p.states.claim_dial(call.id, attempt_no, deadline):
             return DispatchOutcome.STALE
-        # Dated by the wall clock, not `now`: the media server checks expiry against its own.
-        token = media_tokens.issue(
+        token = await grant_media(
+            self._p.sessions,
             call_id,
             self._policy.media_token_secret,
             self._policy.media_token_ttl_seconds,
-            time.time(),
         )
-        await self._p.sessions.bind_media_token(media_tokens.token_id(token), call_id)
         try:
             dialed = await self._p.dialer.dial(call_id, call.phone, token)
         except Exception as exc:  # whatever telephony raised, this try is over

@@ -21,7 +21,9 @@ choices for the other 15 were:
   index scan over open calls only (`calls_open_check_at_idx`).
 
 A retry that falls outside the calling window is moved to the window's next opening when
-it is scheduled, so the client sees the real time of the next try.
+it is scheduled, so the client sees the real time of the next try. An inbound call is
+never redialled: the driver called Karla, and one that ended before the conversation
+(hung up while ringing, no media) is over, failed with why.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from shared.domain.call import (
     RETRY_DELAY_SECONDS,
     AttemptResult,
     CallStatus,
+    Direction,
     Outcome,
 )
 from shared.observability.logging import get_logger
@@ -53,6 +56,8 @@ _SAID = {
     AttemptResult.REJECTED: "rechazó la llamada",
     AttemptResult.FAILED: "la llamada no se completó",
 }
+
+_INBOUND_LOST = "la llamada entrante terminó antes de la conversación"
 
 
 def unreachable_reason(results: Sequence[AttemptResult]) -> str:
@@ -76,11 +81,22 @@ class Redial:
     async def after_unanswered(
         self, call: CallRecord, attempt_no: int, now: dt.datetime
     ) -> CallStatus | None:
-        """Schedule the next try, or make the call unreachable after the last one.
+        """Schedule the next try, make the call unreachable after the last one, or end
+        an inbound call.
 
         Returns the call's new status, or None when another worker moved it first.
         """
-        if attempt_no >= MAX_ATTEMPTS:
+        if call.direction is Direction.INBOUND:
+            moved = await self._states.give_up(
+                call.id,
+                (CallStatus.DIALING, CallStatus.IN_PROGRESS),
+                CallStatus.FAILED,
+                None,
+                _INBOUND_LOST,
+                now,
+            )
+            status = CallStatus.FAILED
+        elif attempt_no >= MAX_ATTEMPTS:
             results = [a.result for a in await self._attempts.list(call.id)]
             reason = unreachable_reason([r for r in results if r is not AttemptResult.DIALING])
             moved = await self._states.give_up(

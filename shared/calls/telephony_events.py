@@ -9,6 +9,9 @@
   redialling an invalid or blocked number only repeats the refusal.
 - disconnected after an answer, transferred, ringing, hold: nothing. The media plane
   finishes a call that had a conversation.
+- an inbound call ringing at Karla's extension (an Inbound party of a session no attempt
+  names): `InboundCalls` opens it, or forwards it to a person (see `inbound`).
+The answered party is Karla's leg of the call; it is kept in `CallLegs` for a transfer.
 
 Notifications repeat and arrive out of order, so the attempt's first verdict wins
 (`AttemptRepository.finish` returns False for any later one) and every status move is a
@@ -21,13 +24,15 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
+from shared.calls.call_legs import CallLegs
 from shared.calls.call_states import CallStates
+from shared.calls.inbound import InboundCalls, InboundResult
 from shared.calls.parked_events import ParkedEvents
 from shared.calls.redial import Redial
 from shared.db.repositories import AuditStore
 from shared.domain.call import AttemptResult, CallStatus
 from shared.observability.logging import get_logger
-from shared.telephony.ringcentral import EventKind, PartyEvent
+from shared.telephony.ringcentral import CallLeg, EventKind, PartyEvent
 
 _log = get_logger(__name__)
 
@@ -52,6 +57,9 @@ class EventEffect(StrEnum):
     RETRY_SCHEDULED = "retry_scheduled"
     UNREACHABLE = "unreachable"
     FAILED = "failed"
+    INBOUND_OPENED = InboundResult.OPENED.value
+    FORWARDED = InboundResult.FORWARDED.value
+    INBOUND_FAILED = InboundResult.FAILED.value
 
 
 class TelephonyEvents:
@@ -62,14 +70,21 @@ class TelephonyEvents:
         redial: Redial,
         parked: ParkedEvents,
         media_attach_seconds: float,
+        *,
+        legs: CallLegs | None = None,
+        inbound: InboundCalls | None = None,
     ) -> None:
         self._audit = audit
         self._states = states
         self._redial = redial
         self._parked = parked
         self._media_attach = dt.timedelta(seconds=media_attach_seconds)
+        self._legs = legs
+        self._inbound = inbound
 
     async def handle(self, event: PartyEvent, now: dt.datetime) -> EventEffect:
+        if event.kind is EventKind.RINGING and (event.direction or "").lower() == "inbound":
+            return await self._ringing_inbound(event, now)
         if event.kind not in _ACTS_ON:
             return EventEffect.IGNORED
         session_id = event.telephony_session_id
@@ -107,6 +122,8 @@ class TelephonyEvents:
             moved = await self._states.answered(
                 call.id, attempt.attempt_no, now, now + self._media_attach
             )
+            if moved and self._legs is not None:
+                await self._legs.record(str(call.id), CallLeg(session_id, event.party_id))
             return EventEffect.IN_PROGRESS if moved else EventEffect.REPEATED
         if event.kind is EventKind.FAILED:
             moved = await self._states.give_up(
@@ -122,6 +139,19 @@ class TelephonyEvents:
         if status is None:
             return EventEffect.REPEATED
         return EventEffect(status.value)
+
+    async def _ringing_inbound(self, event: PartyEvent, now: dt.datetime) -> EventEffect:
+        session_id = event.telephony_session_id
+        if await self._audit.attempts.by_telephony_session(session_id) is not None:
+            return EventEffect.IGNORED  # still ringing: the call was opened on its first ring
+        if self._inbound is None:
+            _log.error("inbound_call_not_handled", detail="inbound calls are not configured")
+            return EventEffect.IGNORED
+        result = await self._inbound.ring(event, now)
+        if result is InboundResult.REPEATED:
+            return EventEffect.REPEATED
+        await self.replay_parked(session_id, now)
+        return EventEffect(result.value)
 
     async def replay_parked(self, telephony_session_id: str, now: dt.datetime) -> list[EventEffect]:
         """Handle the events parked for a session that is now recorded, in arrival order."""

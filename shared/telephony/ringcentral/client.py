@@ -1,4 +1,4 @@
-"""Async RingCentral REST client: call-out, transfer, hang-up, telephony-session webhooks.
+"""Async RingCentral REST client: call-out, transfer, forward, hang-up, session webhooks.
 
 Exactly the calls of ringcentral.md §2a, §3 and §4, over one httpx client. Call-out is the
 Call Control one (not RingOut) because it answers with the telephony session and party ids
@@ -127,6 +127,13 @@ class RingCentralClient(OwnsHttpClient):
         if len(chosen) != 1:
             raise ValueError("transfer needs exactly one of extension_number, phone_number")
         await self._call("POST", f"{_party_path(leg)}/transfer", chosen, RateGroup.LIGHT)
+
+    async def forward(self, leg: CallLeg, *, extension_number: str) -> None:
+        """Send a call still ringing at our party (Setup/Proceeding) to another extension."""
+        if not extension_number.strip():
+            raise ValueError("forward needs the target extension number")
+        body = {"extensionNumber": extension_number}
+        await self._call("POST", f"{_party_path(leg)}/forward", body, RateGroup.LIGHT)
 
     async def hang_up(self, telephony_session_id: str) -> bool:
         """End the whole call; False when RingCentral no longer knows it (already over)."""

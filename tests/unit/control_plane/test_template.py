@@ -123,7 +123,10 @@ def test_each_role_reads_only_its_own_secrets(transformed: dict[str, Any]) -> No
         return {ref["Ref"] for statement in statements for ref in statement["Resource"]}
 
     stores = {"DatabaseUrlSecretArn", "RedisUrlSecretArn"}
-    assert secrets_of("CallEventsFunctionRole") == stores | {"WebhookVerificationTokenSecretArn"}
+    inbound = {"MediaTokenSecretArn", "ClientApiTokenSecretArn", "RingCentralSecretArn"}
+    assert secrets_of("CallEventsFunctionRole") == stores | inbound | {
+        "WebhookVerificationTokenSecretArn"
+    }
     assert secrets_of("SchedulerFunctionRole") == stores | {"RingCentralSecretArn"}
     assert secrets_of("ApiFunctionRole") == stores
     assert "RingCentralSecretArn" in secrets_of("DispatcherFunctionRole")
