@@ -49,6 +49,7 @@ class TwilioStreamCodec:
         self._phase = Phase.AWAITING_START
         self._stream_sid = ""
         self._slicer = FrameSlicer()
+        self._media_head = ""  # an outbound media message up to its payload, see send_audio
 
     def receive(self, message: Message) -> list[Event]:
         if not isinstance(message, str):
@@ -93,6 +94,10 @@ class TwilioStreamCodec:
         if not isinstance(custom, dict):
             raise ProtocolError("start customParameters must be an object")
         self._stream_sid = require_str(msg, "streamSid", "start")
+        # Outbound media messages (50 a second) differ only in their base64 payload, which
+        # needs no JSON escaping: the rest of `to_json`'s text is built once per stream.
+        empty = {"event": "media", "streamSid": self._stream_sid, "media": {"payload": ""}}
+        self._media_head = to_json(empty).removesuffix('"}}')
         return Start(
             media_token=require_str(custom, MEDIA_TOKEN_PARAM, "start customParameters"),
             call_id=require_str(start, "callSid", "start"),
@@ -123,8 +128,8 @@ class TwilioStreamCodec:
     def send_audio(self, pcm16: bytes) -> list[Message]:
         require_whole_frames(pcm16, PCM16_FRAME_BYTES)
         payload = base64.b64encode(pcm16_to_mulaw(pcm16)).decode("ascii")
-        media = {"event": "media", "streamSid": self._sid(), "media": {"payload": payload}}
-        return [to_json(media)]
+        self._sid()  # a stream must have started
+        return [f'{self._media_head}{payload}"}}}}']
 
     def mark(self, name: str) -> list[Message]:
         return [to_json({"event": "mark", "streamSid": self._sid(), "mark": {"name": name}})]
