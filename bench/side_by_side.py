@@ -70,7 +70,7 @@ class Plan:
     @classmethod
     def quick(cls) -> Plan:
         return cls(
-            QUICK_LADDER, hold_s=6, refine_probes=1, vendor_calls=50, soak_calls=300, soak_lanes=25
+            QUICK_LADDER, hold_s=6, refine_probes=1, vendor_calls=50, soak_calls=1000, soak_lanes=25
         )
 
 
@@ -458,8 +458,9 @@ def soak(plan: Plan) -> dict[str, Any]:
         "latency_ms": percentiles(result["latency_ms"]),
         "rss_start_mb": rss_start / 2**20,
         "rss_end_mb": rss_end / 2**20,
-        # Growth over the second half of the run, per call: warm-up (allocator arenas,
-        # caches) is over by then, so what is left looks like a leak.
+        # Growth over the second half of the run, per call: warm-up is over by then (RSS
+        # climbs for the first few hundred calls, see bench/README.md), so what is left
+        # looks like a leak.
         "second_half_kb_per_call": (half[-1] - half[0]) * 1024 / (calls_per_s * trend[-1][0] / 2)
         if len(half) > 1
         else None,
