@@ -28,6 +28,17 @@ test: venv
 test-bridge: venv
 	cd bridge && npm ci --no-audit --no-fund && npm test
 
+# The whole system on this machine, in the foreground until Ctrl-C (README: "Running the
+# local stack"); `karla call ...` in another shell places a call on it.
+.PHONY: dev
+dev: venv
+	$(BIN)/karla dev $(DEV_ARGS)
+
+# `make dev` headless: a stack on free ports and scratch state, `karla call`s, all checked.
+.PHONY: e2e
+e2e: venv
+	$(BIN)/python -m devstack.dev_e2e
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

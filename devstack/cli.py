@@ -1,5 +1,5 @@
-"""`karla`: the command line of the local stack (demo, scenario runs, mock, API, media
-server, stop)."""
+"""`karla`: the command line of the local stack (demo, dev stack, calls on it, scenario
+runs, mock, API, media server, stop)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from pathlib import Path
 
 from shared.config import SettingsError, load_settings
 from shared.observability.logging import configure_logging
+
+from .dev_call import add_call_arguments
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,6 +48,17 @@ def _parser() -> argparse.ArgumentParser:
     media.add_argument("--host", help="listen address (default MEDIA_HOST)")
     media.add_argument("--port", type=int, help="listen port (default MEDIA_PORT)")
 
+    dev = commands.add_parser("dev", help="run the whole stack on this machine until Ctrl-C")
+    dev.add_argument("--numbers", type=Path, help="the dev numbers file (YAML)")
+    dev.add_argument("--any-ports", action="store_true", help="free ports instead of 8080...")
+    dev.add_argument(
+        "--tick", type=float, default=5.0, help="seconds between scheduler runs (0: on jumps only)"
+    )
+
+    add_call_arguments(
+        commands.add_parser("call", help="place a call on the running dev stack, live")
+    )
+
     commands.add_parser("stop", help="stop embedded Postgres/Redis left running")
     return parser
 
@@ -59,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     # The demo and the scenario runner print conversations; their logs stay out of the way
     # unless LOG_LEVEL asks for them.
-    quiet = args.command in ("demo", "eval") and "LOG_LEVEL" not in os.environ
+    quiet = args.command in ("demo", "eval", "call") and "LOG_LEVEL" not in os.environ
     configure_logging("WARNING" if quiet else settings.log_level, json_output=False)
     try:
         if args.command == "demo":
@@ -85,6 +98,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(
                 serve_media_locally(settings, host, args.port or settings.media_port)
             )
+        if args.command == "dev":
+            from .dev_command import run_dev
+
+            return asyncio.run(
+                run_dev(settings, args.numbers, any_ports=args.any_ports, tick_seconds=args.tick)
+            )
+        if args.command == "call":
+            from .dev_call import run_call
+
+            return asyncio.run(run_call(settings, args))
         if args.command == "stop":
             from .services import stop_embedded
 
