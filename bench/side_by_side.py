@@ -70,7 +70,7 @@ class Plan:
     @classmethod
     def quick(cls) -> Plan:
         return cls(
-            QUICK_LADDER, hold_s=6, refine_probes=1, vendor_calls=50, soak_calls=1000, soak_lanes=25
+            QUICK_LADDER, hold_s=6, refine_probes=1, vendor_calls=50, soak_calls=2000, soak_lanes=50
         )
 
 
