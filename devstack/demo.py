@@ -1,37 +1,36 @@
-"""`karla demo`: simulated calls end to end on the local stack, printed for a human.
+"""`karla demo`: simulated calls end to end on the dev stack, printed for a human.
 
-Each call is triggered through the real HTTP API with a bearer token, queued, dispatched
-(the dispatcher issues the call's media token) and answered by a scripted driver who talks
-to the media server over Karla's media protocol on loopback, as audio in real time: VAD,
-offline STT, turn-taking, barge-in, the agent with its tools (client mock over HTTP),
+It runs the very stack of `karla dev` (dev_stack) on free ports, with the demo's numbers
+(demo_calls.yaml) and throw-away data (dev_scratch). Each call is triggered through the
+real HTTP API with a bearer token, queued in SQS (moto), dialled by the dispatcher Lambda
+handler through the RingCentral emulator, whose webhooks the call_events handler takes,
+and answered by a scripted driver who talks to the media server over Karla's media
+protocol on loopback, as audio in real time: VAD, offline STT, turn-taking, barge-in, the
+agent with its tools (client mock over HTTP, transfers to the emulator's human agent),
 offline TTS and 20 ms pacing, with the Redis session and the Postgres audit. The calls run
-side by side, as on a phone network; the demo then reads each result back through the API
-and shows the trip before and after, and the media server's latency figures.
+side by side, as on a phone network; the demo then reads each result back through the
+API and shows the trip before and after, and the media server's latency figures.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import asyncio
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
-from pydantic import SecretStr
 
 from shared.config import Settings
-from shared.domain.trip import Driver
-from shared.queue.local import RedisDispatchQueue
 
-from .api_server import serving_api
-from .local_dispatcher import LocalDispatcher, SimulatedPhones, running
-from .media_link import serving_media, with_media_secret
-from .stack import LocalStack, local_stack
+from .dev_numbers import DevNumber, load_dev_numbers
+from .dev_scratch import scratch_stores
+from .dev_stack import ANY_PORTS, DevStack, dev_stack
 
 DEMO_FILE = Path(__file__).with_name("demo_calls.yaml")
 CALL_SECONDS = 180.0  # a call is real-time audio: allow it a few minutes
+_POLL_SECONDS = 0.25
+FINAL = ("completed", "unreachable", "failed")
 SHOWN_METRICS = (
     "karla_tool_dispatch_total",
     "karla_calls_finished_total",
@@ -41,91 +40,74 @@ SHOWN_METRICS = (
 )
 
 
-@dataclass(frozen=True)
-class DemoCall:
-    title: str
-    driver: Driver
-    trip_id: str
-    trip: dict[str, str] | None  # None: the client system does not have this leg
-    says: list[str]
-
-
-def load_demo_calls(today: dt.date, path: Path = DEMO_FILE) -> list[DemoCall]:
-    calls = []
-    for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["calls"]:
-        trip: dict[str, str] | None = dict(raw["trip"])
-        trip_id = raw["trip"]["trip_id"]
-        if raw["trip"].get("missing"):
-            trip = None
-        else:
-            assert trip is not None
-            days_ago = int(trip.pop("days_ago"))
-            trip["date"] = (today - dt.timedelta(days=days_ago)).isoformat()
-            trip["driver_id"] = raw["driver"]["driver_id"]
-            trip["status"] = "pending"
-        calls.append(
-            DemoCall(raw["title"], Driver(**raw["driver"]), trip_id, trip, list(raw["says"]))
-        )
-    return calls
-
-
 async def run_demo(settings: Settings) -> int:
-    token = settings.api_token.get_secret_value() or secrets.token_urlsafe(24)
-    settings = with_media_secret(settings.model_copy(update={"api_token": SecretStr(token)}))
-    async with local_stack(settings) as stack:
-        today = stack.wall_clock()().date()
-        calls = load_demo_calls(today)
-        stack.mock.reset([call.trip for call in calls if call.trip is not None])
-        phones = SimulatedPhones()
-        for call in calls:
-            phones.register(call.driver.phone, call.says)
-        queue = RedisDispatchQueue(stack.redis, settings.redis_key_prefix)
-        async with serving_media(stack) as line, serving_api(stack) as api_url:
-            dispatcher = LocalDispatcher(stack, queue, phones, media=line)
-            headers = {"Authorization": f"Bearer {token}"}
-            async with (
-                running(dispatcher),
-                httpx.AsyncClient(base_url=api_url, headers=headers) as http,
-            ):
-                print(
-                    f"Karla demo: API on {api_url}, media server on {line.urls[0]}, "
-                    f"client-system mock on {stack.mock_url}\n"
-                    "Llamadas en curso, en audio y en tiempo real...\n"
-                )
-                placed = [
-                    (call, _trip(stack, call.trip_id), await _trigger(http, call)) for call in calls
-                ]
-                for call, before, call_id in placed:
-                    await dispatcher.wait_for(call_id, within_seconds=CALL_SECONDS)
-                    await _show_call(http, stack, call, call_id, before)
-                await _summary(http, stack, [call_id for _, _, call_id in placed])
+    numbers = load_dev_numbers(DEMO_FILE)
+    async with (
+        scratch_stores(settings, "demo") as scratch,
+        dev_stack(
+            scratch.applied(settings),
+            numbers,
+            ports=ANY_PORTS,
+            tick_seconds=0,
+            write_stack_file=False,
+        ) as dev,
+    ):
+        headers = {"Authorization": f"Bearer {dev.urls.token}"}
+        async with httpx.AsyncClient(base_url=dev.urls.api, headers=headers) as http:
+            print(
+                f"Karla demo: API on {dev.urls.api}, media server on {dev.urls.media}, "
+                f"RingCentral emulator on {dev.urls.emulator}, "
+                f"client-system mock on {dev.local.mock_url}\n"
+                "Llamadas en curso, en audio y en tiempo real...\n"
+            )
+            placed = []
+            for number in numbers.numbers:
+                before = _trip(dev, _trip_id(number))
+                placed.append((number, before, await _trigger(http, number)))
+            for number, before, call_id in placed:
+                await asyncio.wait_for(_final(http, call_id), CALL_SECONDS)
+                await _show_call(http, dev, number, call_id, before)
+            await _summary(http, dev, [call_id for _, _, call_id in placed])
     return 0
 
 
-async def _trigger(http: httpx.AsyncClient, call: DemoCall) -> str:
+def _trip_id(number: DevNumber) -> str:
+    assert number.trip is not None, f"demo call {number.does!r} names no trip"
+    return number.trip.trip_id
+
+
+async def _trigger(http: httpx.AsyncClient, number: DevNumber) -> str:
     response = await http.post(
         "/api/calls",
         json={
-            "driver_id": call.driver.driver_id,
-            "driver_name": call.driver.name,
-            "trip_id": call.trip_id,
-            "phone": call.driver.phone,
+            "driver_id": number.driver.driver_id,
+            "driver_name": number.driver.name,
+            "trip_id": _trip_id(number),
+            "phone": number.phone,
         },
-        headers={"Idempotency-Key": f"demo-{call.trip_id}-{secrets.token_hex(4)}"},
+        headers={"Idempotency-Key": f"demo-{_trip_id(number)}-{secrets.token_hex(4)}"},
     )
     response.raise_for_status()
     return str(response.json()["call_id"])
 
 
+async def _final(http: httpx.AsyncClient, call_id: str) -> None:
+    """Until the call has ended, as the client's system would see it through the API."""
+    while True:
+        if (await http.get(f"/api/calls/{call_id}")).json()["status"] in FINAL:
+            return
+        await asyncio.sleep(_POLL_SECONDS)
+
+
 async def _show_call(
     http: httpx.AsyncClient,
-    stack: LocalStack,
-    call: DemoCall,
+    dev: DevStack,
+    number: DevNumber,
     call_id: str,
     before: dict[str, Any] | None,
 ) -> None:
     detail = (await http.get(f"/api/calls/{call_id}")).json()
-    print(f"━━ {call.title} ━━ llamada {call_id}")
+    print(f"━━ {number.does} ━━ llamada {call_id}")
     print(f"   viaje antes:   {_show(before)}")
     for turn in detail["transcript"]:
         who = "Karla " if turn["speaker"] == "karla" else "Chofer"
@@ -136,13 +118,13 @@ async def _show_call(
             f"   → {tool['tool']}({_args(tool['args'])}) {tool['readiness']}"
             f" en {tool['latency_ms']:.1f} ms"
         )
-    after = _trip(stack, detail["trip_id"] or call.trip_id)
+    after = _trip(dev, detail["trip_id"] or _trip_id(number))
     print(f"   viaje después: {_show(after)}")
     print(f"   resultado: {detail['status']} / {detail['outcome']}\n")
 
 
-async def _summary(http: httpx.AsyncClient, stack: LocalStack, call_ids: list[str]) -> None:
-    async with stack.pool.acquire() as conn:
+async def _summary(http: httpx.AsyncClient, dev: DevStack, call_ids: list[str]) -> None:
+    async with dev.local.pool.acquire() as conn:
         counts = await conn.fetchrow(
             """
             SELECT (SELECT count(*) FROM calls WHERE id = ANY($1::uuid[])) AS calls,
@@ -177,8 +159,8 @@ def _sample(metrics: str, name: str) -> float:
     return sum(float(line.split()[-1]) for line in metrics.splitlines() if line.startswith(name))
 
 
-def _trip(stack: LocalStack, trip_id: str) -> dict[str, Any] | None:
-    return next((t for t in stack.mock.trips if t["trip_id"] == trip_id), None)
+def _trip(dev: DevStack, trip_id: str) -> dict[str, Any] | None:
+    return next((t for t in dev.local.mock.trips if t["trip_id"] == trip_id), None)
 
 
 def _show(trip: dict[str, Any] | None) -> str:

@@ -1,12 +1,13 @@
 """`make e2e`: the `make dev` path, headless, checked end to end.
 
-It starts `karla dev` in the background (free ports, a scratch state folder; with
-DATABASE_URL set, a scratch database and Redis prefix too, dropped after), places calls on
-it with `karla call` as a person would from another shell, all at once: a confirmation, a
-correction, a transfer, a driver calling in, and a number that never answers (this runner
-moves the stack's clock to each redial, 30 minutes apart, until the call is unreachable).
-Then it checks each call's outcome through the API and each trip in the client-system
-mock, stops the stack with Ctrl-C's signal, and exits 0 only if everything held.
+It starts `karla dev` in the background (free ports, a scratch state folder, a scratch
+database and Redis prefix on the configured or embedded servers, dropped after), and
+places calls on it with `karla call`, as a person would from another shell, all at once:
+a confirmation, a correction, a transfer, a driver calling in, and a number that never
+answers (this runner moves the stack's clock to each redial, 30 minutes apart, until the
+call is unreachable). Then it checks each call's outcome through the API and each trip in
+the client-system mock, stops the stack with Ctrl-C's signal, and exits 0 only if
+everything held.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ import os
 import signal
 import sys
 import tempfile
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from shared.config import load_settings
+
+from .dev_scratch import scratch_stores
 from .dev_urls import CLOCK_PATH, DevUrls
-from .services import migrated_database
 
 KARLA = [sys.executable, "-m", "devstack.cli"]
 START_SECONDS = 180.0  # an embedded Postgres initialises its data folder on first start
@@ -72,18 +74,17 @@ async def run() -> int:
 
 @contextlib.asynccontextmanager
 async def _data_stores(scratch: Path) -> AsyncIterator[dict[str, str]]:
-    """The environment of the stack and the calls: scratch state, and scratch data stores."""
-    env = {
-        **os.environ,
-        "STATE_DIR": str(scratch / "state"),
-        "REDIS_KEY_PREFIX": f"karla-e2e:{uuid.uuid4().hex[:10]}:",
-        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
-    }
-    if not os.environ.get("DATABASE_URL"):
-        yield env  # embedded Postgres and Redis under the scratch state folder
-        return
-    async with migrated_database(os.environ["DATABASE_URL"], "karla_e2e") as url:
-        yield env | {"DATABASE_URL": url}
+    """The environment of the stack and the calls: a scratch state folder, and scratch
+    data on the configured (or this checkout's embedded) Postgres and Redis."""
+    async with scratch_stores(load_settings(), "e2e") as stores:
+        yield {
+            **os.environ,
+            "STATE_DIR": str(scratch / "state"),
+            "DATABASE_URL": stores.database_url,
+            "REDIS_URL": stores.redis_url,
+            "REDIS_KEY_PREFIX": stores.redis_key_prefix,
+            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+        }
 
 
 async def _run(scratch: Path, env: dict[str, str]) -> int:

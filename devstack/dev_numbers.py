@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from devstack.eval.scenario import DriverLine
 from devstack.telephony_emulator import Behaviour
@@ -40,10 +47,20 @@ class DevDriver(_Strict):
 
 
 class DevTrip(_Strict):
+    """A trip leg the driver drove; `missing`: the client system has no record of it (a
+    call about it has Karla create it)."""
+
     trip_id: str = Field(min_length=1, max_length=64)
-    origin: str = Field(min_length=1, max_length=120)
-    destination: str = Field(min_length=1, max_length=120)
-    days_ago: int = Field(ge=0, le=60)
+    origin: str | None = Field(default=None, min_length=1, max_length=120)
+    destination: str | None = Field(default=None, min_length=1, max_length=120)
+    days_ago: int | None = Field(default=None, ge=0, le=60)
+    missing: bool = False
+
+    @model_validator(mode="after")
+    def _described(self) -> DevTrip:
+        if not self.missing and None in (self.origin, self.destination, self.days_ago):
+            raise ValueError("a trip on file needs origin, destination and days_ago")
+        return self
 
 
 class DevNumber(_Strict):
@@ -75,14 +92,16 @@ class DevNumber(_Strict):
 
     def trip_on_file(self, today: dt.date) -> dict[str, str] | None:
         """The trip as the client-system mock stores it, dated from `today`."""
-        if self.trip is None:
+        trip = self.trip
+        if trip is None or trip.missing:
             return None
+        assert trip.origin and trip.destination and trip.days_ago is not None
         return {
-            "trip_id": self.trip.trip_id,
+            "trip_id": trip.trip_id,
             "driver_id": self.driver.driver_id,
-            "origin": self.trip.origin,
-            "destination": self.trip.destination,
-            "date": (today - dt.timedelta(days=self.trip.days_ago)).isoformat(),
+            "origin": trip.origin,
+            "destination": trip.destination,
+            "date": (today - dt.timedelta(days=trip.days_ago)).isoformat(),
             "status": "pending",
         }
 

@@ -1,4 +1,5 @@
-"""Whole calls as audio, from the client's trigger (or the driver's ring) to the audit.
+"""Whole calls as audio, from the client's trigger (or the driver's ring) to the audit
+and /metrics.
 
 trigger -> SQS -> dispatcher Lambda -> RingCentral emulator dials -> webhook Lambda ->
 bridge leg takes the media token -> media WebSocket -> conversation -> tools write to the
@@ -9,6 +10,7 @@ network: a confirmation, a correction, a transfer to a person, and a driver call
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import httpx
@@ -51,10 +53,18 @@ async def played(dev: DevStack, api: httpx.AsyncClient) -> dict[str, dict[str, A
 
         return await until_final(api, await eventually(recorded))
 
+    before = (await api.get("/metrics")).text
     confirm, update, transfer, called_in = await asyncio.gather(
         outbound(*CONFIRM), outbound(*UPDATE), outbound(*TRANSFER), inbound()
     )
-    return {"confirm": confirm, "update": update, "transfer": transfer, "inbound": called_in}
+    metrics = {"before": before, "after": (await api.get("/metrics")).text}
+    return {
+        "confirm": confirm,
+        "update": update,
+        "transfer": transfer,
+        "inbound": called_in,
+        "metrics": metrics,
+    }
 
 
 async def test_a_triggered_call_confirms_the_trip_and_leaves_the_whole_audit(
@@ -147,3 +157,27 @@ async def test_a_known_driver_who_calls_in_confirms_his_open_trip(
     assert (await trip(dev, "T-9004"))["status"] == "validated"
     detail = await call_detail(api, call["call_id"])
     assert [t["tool"] for t in detail["tool_calls"]] == ["validar_viaje"]
+
+
+async def test_the_calls_show_in_the_metrics(played: dict[str, dict[str, Any]]) -> None:
+    before, after = played["metrics"]["before"], played["metrics"]["after"]
+
+    def moved(name: str, **labels: str) -> float:
+        return metric(after, name, **labels) - metric(before, name, **labels)
+
+    assert moved("karla_calls_finished_total", outcome="confirmed") == 2
+    assert moved("karla_calls_finished_total", outcome="updated") == 1
+    assert moved("karla_calls_finished_total", outcome="transferred") == 1
+    assert moved("karla_tool_dispatch_total", tool="validar_viaje", readiness="ready") == 2
+    assert moved("karla_http_requests_total", method="POST", route="/api/calls", status="202") == 3
+    assert moved("karla_turns_total", speaker="karla") >= 12
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """A sample of the Prometheus text exposition (0 when absent)."""
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        match = re.match(rf"^{name}(?:\{{(.*)\}})? (\S+)$", line)
+        if match and ",".join(sorted((match.group(1) or "").split(","))) == wanted:
+            return float(match.group(2))
+    return 0.0
