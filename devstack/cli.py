@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     dev.add_argument(
         "--tick", type=float, default=5.0, help="seconds between scheduler runs (0: on jumps only)"
     )
+    dev.add_argument(
+        "--keep-data", action="store_true", help="use the database as is (default: a fresh one)"
+    )
 
     add_call_arguments(
         commands.add_parser("call", help="place a call on the running dev stack, live")
@@ -102,7 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .dev_command import run_dev
 
             return asyncio.run(
-                run_dev(settings, args.numbers, any_ports=args.any_ports, tick_seconds=args.tick)
+                run_dev(
+                    settings,
+                    args.numbers,
+                    any_ports=args.any_ports,
+                    tick_seconds=args.tick,
+                    keep_data=args.keep_data,
+                )
             )
         if args.command == "call":
             from .dev_call import run_call

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from shared.config import Settings
 
 from .dev_clock import ClockError, DevClock, parse_duration
 from .dev_numbers import DEFAULT_NUMBERS, DevNumbersError, load_dev_numbers
+from .dev_scratch import scratch_stores
 from .dev_stack import ANY_PORTS, DevPorts, DevStack, dev_stack
 from .dev_urls import CLOCK_PATH, WEBHOOK_PATH, stack_file
 
@@ -27,7 +30,11 @@ async def run_dev(
     *,
     any_ports: bool = False,
     tick_seconds: float = 5.0,
+    keep_data: bool = False,
 ) -> int:
+    """Unless `keep_data`, the run's calls go to a database and Redis prefix of its own,
+    dropped when it stops: each run starts clean, and a call a stopped run left open (its
+    redial still scheduled, its media gone) never stands in for a new trigger."""
     try:
         numbers = load_dev_numbers(numbers_path or DEFAULT_NUMBERS)
         clock = DevClock(parse_duration(os.environ.get(CLOCK_OFFSET_VARIABLE, "0")))
@@ -40,12 +47,16 @@ async def run_dev(
         loop.add_signal_handler(signum, stopping.set)
     ports = ANY_PORTS if any_ports else DevPorts()
     try:
-        async with dev_stack(
-            settings, numbers, ports=ports, clock=clock, tick_seconds=tick_seconds
-        ) as dev:
-            print_banner(dev, sys.stdout)
-            await stopping.wait()
-            print("karla dev: stopping...", flush=True)
+        async with contextlib.AsyncExitStack() as data:
+            if not keep_data:
+                scratch = await data.enter_async_context(scratch_stores(settings, "dev"))
+                settings = scratch.applied(settings)
+            async with dev_stack(
+                settings, numbers, ports=ports, clock=clock, tick_seconds=tick_seconds
+            ) as dev:
+                print_banner(dev, sys.stdout, kept=keep_data)
+                await stopping.wait()
+                print("karla dev: stopping...", flush=True)
     except OSError as exc:
         print(f"karla dev: cannot start: {exc} (is another stack running?)", file=sys.stderr)
         return 1
@@ -53,11 +64,12 @@ async def run_dev(
     return 0
 
 
-def print_banner(dev: DevStack, out: TextIO) -> None:
+def print_banner(dev: DevStack, out: TextIO, *, kept: bool) -> None:
     urls, settings = dev.urls, dev.settings
     zone = ZoneInfo(settings.timezone)
-    stores = dev.local.stores
-    data = "embedded (" + ", ".join(stores.embedded) + ")" if stores.embedded else "configured"
+    database = urlsplit(settings.database_url or "").path.lstrip("/")
+    data = f"database {database}, Redis keys {settings.redis_key_prefix}*"
+    data += " (kept)" if kept else " (dropped at exit; --keep-data keeps them)"
     lines = [
         "",
         "Karla dev stack is up (Ctrl-C stops everything).",

@@ -1,24 +1,21 @@
 """`make e2e`: the `make dev` path, headless, checked end to end.
 
-It starts `karla dev` in the background (free ports, a scratch state folder, a scratch
-database and Redis prefix on the configured or embedded servers, dropped after), and
-places calls on it with `karla call`, as a person would from another shell, all at once:
-a confirmation, a correction, a transfer, a driver calling in, and a number that never
-answers (this runner moves the stack's clock to each redial, 30 minutes apart, until the
-call is unreachable). Then it checks each call's outcome through the API and each trip in
-the client-system mock, stops the stack with Ctrl-C's signal, and exits 0 only if
-everything held.
+It starts `karla dev` in the background (free ports, a scratch state folder, and as
+always a fresh database and Redis prefix, dropped after) and places calls on it with
+`karla call`, as a person would from another shell, all at once: a confirmation, a
+correction, a transfer, a driver calling in, and a number that never answers (this runner
+moves the stack's clock to each redial, 30 minutes apart, until the call is unreachable).
+Then it checks each call's outcome through the API and each trip in the client-system
+mock, stops the stack with Ctrl-C's signal, and exits 0 only if everything held.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import sys
 import tempfile
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +23,8 @@ import httpx
 
 from shared.config import load_settings
 
-from .dev_scratch import scratch_stores
 from .dev_urls import CLOCK_PATH, DevUrls
+from .services import ensure_data_stores
 
 KARLA = [sys.executable, "-m", "devstack.cli"]
 START_SECONDS = 180.0  # an embedded Postgres initialises its data folder on first start
@@ -68,23 +65,24 @@ def main() -> int:
 
 async def run() -> int:
     with tempfile.TemporaryDirectory(prefix="karla-e2e-") as scratch:
-        async with _data_stores(Path(scratch)) as env:
-            return await _run(Path(scratch), env)
+        return await _run(Path(scratch), await _environment(Path(scratch)))
 
 
-@contextlib.asynccontextmanager
-async def _data_stores(scratch: Path) -> AsyncIterator[dict[str, str]]:
-    """The environment of the stack and the calls: a scratch state folder, and scratch
-    data on the configured (or this checkout's embedded) Postgres and Redis."""
-    async with scratch_stores(load_settings(), "e2e") as stores:
-        yield {
-            **os.environ,
-            "STATE_DIR": str(scratch / "state"),
-            "DATABASE_URL": stores.database_url,
-            "REDIS_URL": stores.redis_url,
-            "REDIS_KEY_PREFIX": stores.redis_key_prefix,
-            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
-        }
+async def _environment(scratch: Path) -> dict[str, str]:
+    """The stack's and the calls' environment: a scratch state folder (the stack file),
+    on the configured Postgres and Redis or this checkout's embedded ones (started here if
+    need be); `karla dev` puts its data in a fresh database and Redis prefix on them."""
+    settings = load_settings()
+    stores = await asyncio.to_thread(
+        ensure_data_stores, settings.state_dir, settings.database_url, settings.redis_url
+    )
+    return {
+        **os.environ,
+        "STATE_DIR": str(scratch / "state"),
+        "DATABASE_URL": stores.database_url,
+        "REDIS_URL": stores.redis_url,
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+    }
 
 
 async def _run(scratch: Path, env: dict[str, str]) -> int:
