@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from devstack.telephony_emulator.model import (
     INBOUND,
@@ -59,6 +59,11 @@ _REFUSALS = {
 TRANSFER_TARGETS = ("phoneNumber", "extensionNumber", "extensionId", "voicemail", "parkOrbit")
 FORWARD_TARGETS = ("phoneNumber", "extensionNumber", "voicemail")
 RINGING = frozenset({"Setup", "Proceeding"})
+# What a party's status must be for each way of handing it over, and the targets allowed.
+_HAND_OVER = {
+    "transfer": (frozenset({"Answered"}), TRANSFER_TARGETS),
+    "forward": (RINGING, FORWARD_TARGETS),
+}
 
 _log = get_logger(__name__)
 
@@ -217,35 +222,32 @@ class TelephonyEmulator:
         self._spawn(self._play(call))
 
     def transfer(self, session_id: str, party_id: str, request: dict[str, Any]) -> EmulatedCall:
-        call = self._live_call(session_id, party_id)
-        if call.status != "Answered":
-            raise EmulatorError(409, "TAS-102", f"Party status [{call.status}] is not valid")
-        targets = {key: str(request[key]) for key in TRANSFER_TARGETS if request.get(key)}
-        if len(targets) != 1:
-            raise EmulatorError(400, "CMN-101", f"Exactly one of {TRANSFER_TARGETS} is required")
-        ((_, target),) = targets.items()
-        self.transfers.append(
-            HumanAgentCall(
-                telephony_session_id=session_id,
-                party_id=party_id,
-                driver_number=call.to_number,
-                target=targets,
-                agent=f"{self.human_agent}@{target}",
-                briefing=self._briefings.pop(session_id, None),
-                at=now(),
-            )
-        )
+        """An answered call goes to the human agent; our party leaves once it has moved."""
+        call = self._hand_over(session_id, party_id, request, "transfer")
         self._spawn(self._moved(call))
         return call
 
     def forward(self, session_id: str, party_id: str, request: dict[str, Any]) -> EmulatedCall:
         """A call still ringing at our party goes to the human agent instead."""
+        call = self._hand_over(session_id, party_id, request, "forward")
+        self._spawn(self._end(call, "Disconnected", "CallRedirected"))
+        return call
+
+    def _hand_over(
+        self,
+        session_id: str,
+        party_id: str,
+        request: dict[str, Any],
+        how: Literal["transfer", "forward"],
+    ) -> EmulatedCall:
+        """Check the request as RingCentral would, and let the human agent take the call."""
+        statuses, target_keys = _HAND_OVER[how]
         call = self._live_call(session_id, party_id)
-        if call.status not in RINGING:
+        if call.status not in statuses:
             raise EmulatorError(409, "TAS-102", f"Party status [{call.status}] is not valid")
-        targets = {key: str(request[key]) for key in FORWARD_TARGETS if request.get(key)}
+        targets = {key: str(request[key]) for key in target_keys if request.get(key)}
         if len(targets) != 1:
-            raise EmulatorError(400, "CMN-101", f"Exactly one of {FORWARD_TARGETS} is required")
+            raise EmulatorError(400, "CMN-101", f"Exactly one of {target_keys} is required")
         ((_, target),) = targets.items()
         self.transfers.append(
             HumanAgentCall(
@@ -256,10 +258,9 @@ class TelephonyEmulator:
                 agent=f"{self.human_agent}@{target}",
                 briefing=self._briefings.pop(session_id, None),
                 at=now(),
-                how="forward",
+                how=how,
             )
         )
-        self._spawn(self._end(call, "Disconnected", "CallRedirected"))
         return call
 
     def hang_up(self, session_id: str) -> None:

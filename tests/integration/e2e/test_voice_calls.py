@@ -75,7 +75,7 @@ async def test_a_triggered_call_confirms_the_trip_and_leaves_the_whole_audit(
         "completed",
         "confirmed",
         "outbound",
-    )
+    ), heard(call)
     assert (await trip(dev, "T-9001"))["status"] == "validated"
     assert [(t["tool"], t["readiness"]) for t in call["tool_calls"]] == [("validar_viaje", "ready")]
     said = [turn["text"] for turn in call["transcript"] if turn["speaker"] == "driver"]
@@ -112,7 +112,7 @@ async def test_a_correction_updates_the_trip_in_the_client_system(
     dev: DevStack, played: dict[str, dict[str, Any]]
 ) -> None:
     call = played["update"]
-    assert (call["status"], call["outcome"]) == ("completed", "updated")
+    assert (call["status"], call["outcome"]) == ("completed", "updated"), heard(call)
     after = await trip(dev, "T-9002")
     assert (after["origin"], after["destination"]) == ("Manzanillo, Col.", "Aguascalientes, Ags.")
     assert [t["tool"] for t in call["tool_calls"]] == ["actualizar_viaje"]
@@ -122,7 +122,7 @@ async def test_a_transfer_hands_the_driver_to_the_human_agent_with_the_briefing(
     dev: DevStack, played: dict[str, dict[str, Any]]
 ) -> None:
     call = played["transfer"]
-    assert (call["status"], call["outcome"]) == ("completed", "transferred")
+    assert (call["status"], call["outcome"]) == ("completed", "transferred"), heard(call)
     assert call["outcome_reason"] == "transferida: solicitud"
     assert [(t["tool"], t["readiness"]) for t in call["tool_calls"]] == [
         ("transferir_a_humano", "ready")
@@ -150,7 +150,7 @@ async def test_a_known_driver_who_calls_in_confirms_his_open_trip(
         "inbound",
         "completed",
         "confirmed",
-    )
+    ), heard(call)
     assert (call["driver_id"], call["trip_id"], call["phone"]) == ("D-9004", "T-9004", CALLER)
     assert call["transcript"][0]["speaker"] == "karla"  # she answers the phone
     assert "Alfredo" in call["transcript"][0]["text"]
@@ -171,6 +171,13 @@ async def test_the_calls_show_in_the_metrics(played: dict[str, dict[str, Any]]) 
     assert moved("karla_tool_dispatch_total", tool="validar_viaje", readiness="ready") == 2
     assert moved("karla_http_requests_total", method="POST", route="/api/calls", status="202") == 3
     assert moved("karla_turns_total", speaker="karla") >= 12
+
+
+def heard(call: dict[str, Any]) -> str:
+    """The call as a person reads it, for a failure message."""
+    lines = [f"{t['speaker']}: {t['text']}" for t in call["transcript"]]
+    tools = [f"-> {t['tool']}({t['args']}) {t['readiness']}" for t in call["tool_calls"]]
+    return "\n".join([f"{call['status']} / {call['outcome']}", *lines, *tools])
 
 
 def metric(text: str, name: str, **labels: str) -> float:
