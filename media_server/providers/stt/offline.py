@@ -10,6 +10,11 @@ calls `finalize()`, the stream emits the oldest text waiting in the channel as o
 timing comes from the audio, exactly as with a real recogniser (VAD, silence, barge-in);
 only the words are known in advance instead of being recognised.
 
+A real recogniser also hears words for a moment that its final drops (road noise taken for
+"oiga"): `will_mishear` announces such an utterance, whose interim transcript comes out
+once `MISHEARD_AFTER_SECONDS` of it has been sent, and whose final is empty. That is how
+the simulator plays a false interruption.
+
 One channel per call: build one `OfflineStt` per simulated call and give its `channel` to
 that call's simulated driver. Never put this in front of a real caller: nobody fills the
 channel, so every utterance comes out empty.
@@ -19,30 +24,47 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from media_server.providers.errors import SttError
 from media_server.providers.stt.base import Transcript
 from media_server.providers.stt.feed import TranscriptFeed
 
 PROVIDER = "offline"
+MISHEARD_AFTER_SECONDS = 0.3  # an interim needs this much audio of its utterance
+
+
+@dataclass(frozen=True)
+class Announced:
+    """One utterance as the recogniser will report it."""
+
+    final: str
+    interim: str = ""  # words heard for a moment before the final (which may drop them)
 
 
 class SimulatorTranscriptChannel:
     """TEST CHANNEL: the simulated driver announces what it is about to say, in order."""
 
     def __init__(self) -> None:
-        self._texts: deque[str] = deque()
+        self._utterances: deque[Announced] = deque()
 
     def will_say(self, text: str) -> None:
-        self._texts.append(text)
+        self._utterances.append(Announced(text))
+
+    def will_mishear(self, interim: str) -> None:
+        """The next utterance is heard as `interim` for a moment, then as nothing."""
+        self._utterances.append(Announced("", interim))
 
     @property
     def pending(self) -> int:
-        return len(self._texts)
+        return len(self._utterances)
 
-    def take(self) -> str:
-        """The oldest announced text, or "" when the simulator announced nothing."""
-        return self._texts.popleft() if self._texts else ""
+    def upcoming(self) -> Announced | None:
+        return self._utterances[0] if self._utterances else None
+
+    def take(self) -> Announced:
+        """The oldest announced utterance, or silence when the simulator announced none."""
+        return self._utterances.popleft() if self._utterances else Announced("")
 
 
 class OfflineStt:
@@ -61,6 +83,7 @@ class OfflineSttStream:
         self._bytes_per_second = 2 * sample_rate
         self._received = 0
         self._utterance_start = 0.0
+        self._interim_told = False
         self._feed = TranscriptFeed(PROVIDER)
 
     @property
@@ -70,6 +93,13 @@ class OfflineSttStream:
     async def send(self, pcm16: bytes) -> None:
         self._check_open()
         self._received += len(pcm16)
+        upcoming = self._channel.upcoming()
+        if upcoming is None or not upcoming.interim or self._interim_told:
+            return
+        start, now = self._utterance_start, self.audio_seconds
+        if now - start >= MISHEARD_AFTER_SECONDS:
+            self._interim_told = True
+            self._feed.put(Transcript(upcoming.interim, False, False, start, now))
 
     async def finalize(self) -> None:
         """Emit the announced words of the utterance the VAD just cut."""
@@ -77,7 +107,8 @@ class OfflineSttStream:
         self._feed.utterance_cut()
         start, end = self._utterance_start, self.audio_seconds
         self._utterance_start = end
-        self._feed.put(Transcript(self._channel.take(), True, True, start, end))
+        self._interim_told = False
+        self._feed.put(Transcript(self._channel.take().final, True, True, start, end))
 
     def transcripts(self) -> AsyncIterator[Transcript]:
         return self._feed.transcripts()

@@ -50,6 +50,25 @@ async def test_utterances_keep_their_order_and_an_unannounced_one_is_empty():
     assert (second.text, second.start_seconds, second.end_seconds) == ("", 0.2, 0.5)
 
 
+async def test_a_misheard_utterance_gives_an_interim_with_words_then_an_empty_final():
+    """A false interruption as a real recogniser makes one: words for a moment, then none."""
+    stt = OfflineStt()
+    stt.channel.will_mishear("oiga")
+    stt.channel.will_say("Sí, así es.")
+    stream = await stt.open()
+    for _ in range(20):  # 400 ms of the noise
+        await stream.send(FRAME)
+    await stream.finalize()
+    await stream.send(FRAME * 10)
+    await stream.finalize()
+    await stream.close()
+
+    interim, final, answer = await collect(stream)
+    assert (interim.text, interim.is_final, interim.end_seconds) == ("oiga", False, 0.3)
+    assert (final.text, final.speech_final) == ("", True)
+    assert answer.text == "Sí, así es."  # the next utterance keeps its own words
+
+
 async def test_audio_seconds_count_what_was_sent():
     stream = await OfflineStt().open(sample_rate=8000)
     await stream.send(FRAME * 100)
