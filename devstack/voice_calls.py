@@ -20,9 +20,9 @@ from shared.domain.call import CallStatus, Outcome
 from shared.domain.session import CallSession
 from shared.observability.logging import bind_call
 
-from .audio_driver import AudioDriver, CallPlace, Recording
-from .eval.scenario import DriverLine
+from .audio_driver import AudioDriver, CallPlace, Recording, ScriptItem, Speakerphone
 from .media_link import SttChannels
+from .phone_wires import PhoneWire
 from .simulated_driver import PlayedCall, TranscriptLine
 from .stack import Clock, LocalStack
 
@@ -55,11 +55,13 @@ async def run_voice_call(
     call_id: str,
     party: CallParty,
     trip_id: str | None,
-    script: Sequence[DriverLine],
+    script: Sequence[ScriptItem],
     clock: Clock,
     *,
     attempt_no: int = 1,
     seconds_per_character: float | None = None,
+    wire: PhoneWire | None = None,
+    speakerphone: Speakerphone | None = None,
     on_karla_turn: Callable[[int], Awaitable[None]] | None = None,
 ) -> VoiceCallResult:
     """Dial call `call_id` (its calls row must exist) and let the driver play `script`.
@@ -68,8 +70,9 @@ async def run_voice_call(
     past); the audit's timestamps are real time, as the media server writes them.
 
     `media_urls` lists the media servers to try in turn: the first takes the call, the
-    next ones take it over if a server dies mid-call. `seconds_per_character` sets how
-    fast the driver talks.
+    next ones take it over if a server dies mid-call; `wire` is how they are spoken to
+    (Karla's protocol unless told). `seconds_per_character` sets how fast the driver
+    talks; on a `speakerphone` Karla's voice comes back into his microphone.
     """
     bind_call(call_id)
     await stack.lifecycle.open_session(call_id, party, trip_id, clock())
@@ -84,7 +87,9 @@ async def run_voice_call(
         place,
         script,
         channels.channel(call_id),
+        wire=wire,
         seconds_per_character=seconds_per_character,
+        speakerphone=speakerphone,
         on_karla_turn=on_karla_turn,
     )
     try:

@@ -8,12 +8,14 @@ their proportions, so a barge-in line still lands while Karla speaks.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
 from pydantic import SecretStr
 
 from devstack import audio_driver
+from devstack.audio_driver import Overlap
 from devstack.eval.scenario import DriverLine
 from devstack.media_link import serving_media
 from devstack.stack import local_stack, shifted_clock
@@ -23,11 +25,22 @@ from media_server.providers.tts import offline as offline_tts
 from media_server.providers.tts.offline import OfflineTts
 from shared.calls.lifecycle import CallParty
 from shared.domain.call import CallStatus, Direction
+from shared.domain.trip import Driver
 
 from ..calls.helpers import CALL_TIME
 
 KARLA_SECONDS_PER_CHARACTER = 0.03
 DRIVER_SECONDS_PER_CHARACTER = 0.025
+CALL_GUARD_SECONDS = 90  # a hang guard only: a call that never ends fails instead of hanging
+
+JUAN = Driver(driver_id="D-1001", name="Juan Pérez", phone="+528112345678")
+FELIPE = Driver(driver_id="D-2301", name="Felipe Navarro", phone="+527221112233")
+CONFIRM = ["¿Bueno?", "Sí, soy yo.", "Sí, así es, todo correcto."]
+BARGE_IN = [
+    "¿Bueno?",
+    "[interrumpe] Sí, sí, soy yo, ¿es por el viaje a Morelia?",
+    "Sí, todo bien, así fue.",
+]
 
 
 @pytest.fixture
@@ -66,15 +79,16 @@ async def place_voice_call(stack, media, driver, trip_id, lines, **kwargs):
         call_id, driver.driver_id, trip_id, driver.phone, "outbound", CallStatus.QUEUED
     )
     urls = kwargs.pop("urls", None) or media.urls
-    result = await run_voice_call(
-        stack,
-        urls,
-        media.channels,
-        call_id,
-        CallParty(driver, Direction.OUTBOUND),
-        trip_id,
-        [DriverLine.parse(line) for line in lines],
-        shifted_clock(CALL_TIME),
-        **kwargs,
-    )
+    async with asyncio.timeout(CALL_GUARD_SECONDS):
+        result = await run_voice_call(
+            stack,
+            urls,
+            media.channels,
+            call_id,
+            CallParty(driver, Direction.OUTBOUND),
+            trip_id,
+            [line if isinstance(line, Overlap) else DriverLine.parse(line) for line in lines],
+            shifted_clock(CALL_TIME),
+            **kwargs,
+        )
     return call_id, result

@@ -13,6 +13,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from devstack.phone_wires import BrowserWire, StreamStart, TwilioWire
 from devstack.voice_calls import issue_media_token
 from media_server.audio.codec import pcm16_to_mulaw
 from media_server.providers.stt.loadtest import EOU_SENTINEL_MULAW
@@ -20,12 +21,11 @@ from media_server.server import MediaServer
 from media_server.services import configured_services
 from shared.calls.media_tokens import issue
 from shared.domain.fsm import CallState
-from shared.domain.trip import Driver
 
 from ...unit.audio.signals import frames, voice
 from ..calls.helpers import open_call
+from .conftest import JUAN
 
-JUAN = Driver(driver_id="D-1001", name="Juan Pérez", phone="+528112345678")
 SECRET = "test-media-secret-0123456789"
 
 
@@ -87,6 +87,31 @@ async def test_a_token_of_a_call_that_ended_is_refused(voice_stack, media):
         session.call_id, lambda s: s.model_copy(update={"state": CallState.ENDED})
     )
     assert await refusal(media.urls[0], start(token)) == (1008, "the call is not live")
+
+
+@pytest.mark.parametrize("wire", [TwilioWire(), BrowserWire(16000)], ids=["twilio", "browser"])
+async def test_every_transport_attaches_by_media_token_and_refuses_with_the_reason(media, wire):
+    url = media.server.url(wire.path)
+    forged = issue(str(uuid.uuid4()), "not-our-secret", 60, time.time())
+    unbound = issue(str(uuid.uuid4()), SECRET, 60, time.time())
+    for token, reason in (
+        (forged, "bad media token signature"),
+        (unbound, "media token is not bound to a call"),
+    ):
+        opening = wire.start(StreamStart(token, "CA-1", JUAN.phone))
+        assert await refusal(url, *opening) == (1008, reason)
+
+
+async def test_each_transport_refuses_audio_before_start(media):
+    frame = b"\x00" * 320
+    browser = media.server.url("/browser")
+    assert await refusal(browser, frame) == (1008, "audio while awaiting start")
+    twilio = media.server.url("/twilio")
+    media_event = TwilioWire().audio(frame)[0]
+    assert await refusal(twilio, media_event) == (
+        1008,
+        "expected connected or start, got event 'media'",
+    )
 
 
 async def test_load_test_tokens_are_refused_unless_enabled(media):
