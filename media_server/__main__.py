@@ -29,11 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level)
     try:
-        return asyncio.run(
-            serve_media(
-                settings, args.host or settings.media_host, args.port or settings.media_port
-            )
-        )
+        host = args.host or settings.media_host
+        port = settings.media_port if args.port is None else args.port  # 0: any free port
+        return asyncio.run(serve_media(settings, host, port))
     except SettingsError as exc:
         print(f"media_server: {exc}", file=sys.stderr)
         return 2

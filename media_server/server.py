@@ -9,7 +9,9 @@ it to a live call (see `attach`); anything else is closed with 1008 and the reas
 Compression is off: audio does not compress and deflate would cost CPU on every frame.
 Shutdown drains: no new sockets, live calls get `drain_seconds` to finish, the rest are
 closed with 1012 (service restart) so the telephony reconnects to another instance, which
-resumes them from the session in Redis.
+resumes them from the session in Redis. A call that fails here (a provider or a store
+gone wrong) is closed with 1013 (try again later) for the same reason: the reconnect gets
+fresh provider streams and picks the call up from its last saved turn.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ CODECS: dict[str, Callable[[], MediaCodec]] = {
     "/browser": BrowserCodec,
 }
 SERVICE_RESTART = 1012
+TRY_AGAIN_LATER = 1013
 
 
 class MediaServer:
@@ -147,6 +150,10 @@ class MediaServer:
             return
         except ConnectionClosed:
             return
+        except Exception:
+            _log.exception("media_attach_failed")
+            await ws.close(TRY_AGAIN_LATER, "cannot attach the call now; reconnect to resume")
+            return
         await self._run_call(ws, codec, attachment)
 
     async def _run_call(self, ws: ServerConnection, codec: MediaCodec, call: Attachment) -> None:
@@ -170,7 +177,7 @@ class MediaServer:
                 del self._live[call.call_id]
             _log.info("call_socket_done", call_id=call.call_id, end=end.value)
         if end is CallEnd.FAILED:
-            await ws.close(1011, "the call failed on this server")
+            await ws.close(TRY_AGAIN_LATER, "the call failed on this server; reconnect to resume")
         elif end.final:
             await ws.close(1000, "call ended")
 

@@ -95,7 +95,11 @@ class CallPipeline:
         self._stream: SttStream | None = None
 
     async def run(self) -> CallEnd:
-        self._stream = stream = await self._stt.open()
+        try:
+            self._stream = stream = await self._stt.open()
+        except SttError:
+            _log.exception("stt_open_failed", call_id=self.conversation.call_id)
+            return CallEnd.FAILED
         listener = Listener(
             stream,
             self.speaker,
@@ -185,7 +189,9 @@ class CallPipeline:
             await self.speaker.say(sentence)
 
     async def _account(self, turn: KarlaTurn | None, played: Playback, heard: Heard | None) -> None:
-        """Latencies into the histograms and the turn's audit row; usage into the session."""
+        """Usage into the session (first: a process that dies now must not lose what the
+        providers will bill), latencies into the histograms and the turn's audit row."""
+        await self._bill(played.characters)
         v2v_ms: float | None = None
         if isinstance(heard, DriverTurn) and played.first_frame_at is not None:
             v2v = played.first_frame_at - heard.voice_ended_at
@@ -200,7 +206,6 @@ class CallPipeline:
             self._marks += 1
             for message in self._link.codec.mark(f"karla-{self._marks}"):
                 await self._link.send(message)
-        await self._bill(played.characters)
 
     async def _bill(self, tts_characters: int = 0) -> None:
         """Usage into the session as it accrues, so a call resumed elsewhere keeps it."""

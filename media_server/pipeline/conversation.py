@@ -67,13 +67,20 @@ class Conversation:
         return session
 
     async def answer(self) -> KarlaTurn | None:
-        """The driver is on the line. Inbound, Karla speaks first; outbound, she listens."""
+        """The driver is on the line. Inbound, Karla speaks first; outbound, she listens.
+
+        On a call resumed by another process, she answers what the one that died left
+        unanswered (a driver turn, or a tool result before her reply), and otherwise
+        listens: what she said before is never said again.
+        """
         session = await self.session()
         if session.state is CallState.DIALING:
             session = await self._save(
                 session.model_copy(update={"state": next_state(session.state, CallEvent.ANSWERED)})
             )
-        if session.direction == "inbound" and not session.messages:
+        last = session.messages[-1].role if session.messages else None
+        opens = last is None and session.direction == "inbound"
+        if opens or last in (Role.DRIVER, Role.TOOL):
             return await self._karla_turn(session, self._clock())
         return None
 
@@ -89,7 +96,11 @@ class Conversation:
             started_at=started_at or heard_at,
             ended_at=heard_at,
         )
-        session = session.model_copy(update={"messages": [*session.messages, message]})
+        # Saved before Karla answers: a process that dies mid-reply (even after a tool has
+        # written) leaves the turn for the next one to answer, not lost.
+        session = await self._save(
+            session.model_copy(update={"messages": [*session.messages, message]})
+        )
         await self._audit_turn(session, len(session.messages) - 1, message)
         TURNS.labels(speaker=Speaker.DRIVER.value).inc()
         if sum(m.role is Role.DRIVER for m in session.messages) > self._max_driver_turns:

@@ -69,8 +69,17 @@ class Speaker:
         self._stream: TtsStream | None = None
         self._said_at: float | None = None
         self._segments: list[Segment] = []  # this turn's, one per sentence begun
-        self.speaking = False
+        self._open = False  # a turn is under way: sentences may still be queued
         self.last_sent_at = -1e9  # perf_counter of her last frame sent
+
+    @property
+    def speaking(self) -> bool:
+        """Karla has something to say this turn and has not finished or been cut off.
+
+        Not while she is only thinking: what the driver says before her first sentence is a
+        turn of his own (answered next), not an overlap to judge as barge-in or backchannel.
+        """
+        return self._open and bool(self._turn.sentences)
 
     def on_frame_sent(self, frame: bytes) -> None:
         """The pacer sent one of Karla's frames (called just before it goes out)."""
@@ -90,12 +99,12 @@ class Speaker:
         self._queue = asyncio.Queue()
         self._said_at = None
         self._segments = []
-        self.speaking = True
+        self._open = True
         self._worker = asyncio.create_task(self._synthesise(self._queue, self._turn))
 
     async def say(self, sentence: str) -> None:
         """Queue a sentence of this turn (ignored once the driver has cut her off)."""
-        if self.speaking and not self._turn.interrupted:
+        if self._open and not self._turn.interrupted:
             if self._said_at is None:
                 self._said_at = time.perf_counter()
             self._turn.sentences.append(sentence)
@@ -107,7 +116,7 @@ class Speaker:
         if self._worker is not None:
             await asyncio.wait({self._worker})
         await self._pacer.wait_idle()
-        self.speaking = False
+        self._open = False
         turn = self._turn
         if not turn.interrupted:
             turn.heard = " ".join(turn.sentences)
@@ -119,7 +128,7 @@ class Speaker:
         if not self.speaking or turn.interrupted:
             return turn
         current = self._pacer.clear()
-        self.speaking = False
+        self._open = False
         index = current.label if current is not None else len(self._segments)
         total = 0
         if current is not None:
@@ -133,7 +142,7 @@ class Speaker:
         return turn
 
     async def close(self) -> None:
-        self.speaking = False
+        self._open = False
         self._pacer.clear()
         await self._stop_synthesis()
 

@@ -12,19 +12,10 @@ import asyncio
 import httpx
 
 from shared.domain.sentences import split_sentences
-from shared.domain.trip import Driver
 
 from ..calls.helpers import mock_trip, mock_writes, trip
-from .conftest import place_voice_call
+from .conftest import BARGE_IN, CONFIRM, FELIPE, JUAN, place_voice_call
 
-JUAN = Driver(driver_id="D-1001", name="Juan Pérez", phone="+528112345678")
-FELIPE = Driver(driver_id="D-2301", name="Felipe Navarro", phone="+527221112233")
-CONFIRM = ["¿Bueno?", "Sí, soy yo.", "Sí, así es, todo correcto."]
-BARGE_IN = [
-    "¿Bueno?",
-    "[interrumpe] Sí, sí, soy yo, ¿es por el viaje a Morelia?",
-    "Sí, todo bien, así fue.",
-]
 PIPELINE_METRICS = (
     "karla_stt_latency_seconds_count",
     "karla_llm_first_token_seconds_count",
@@ -61,8 +52,14 @@ async def test_calls_as_audio_confirm_the_trip_and_honour_a_barge_in(
         ]
     )
     before = await scrape(media, voice_settings)
+    during: list[str] = []
+
+    async def scrape_mid_call(karla_turns_heard: int) -> None:
+        if karla_turns_heard == 1:
+            during.append(await scrape(media, voice_settings))
+
     (confirm_id, confirm), (barge_id, barged) = await asyncio.gather(
-        place_voice_call(stack, media, JUAN, "T-5001", CONFIRM),
+        place_voice_call(stack, media, JUAN, "T-5001", CONFIRM, on_karla_turn=scrape_mid_call),
         place_voice_call(stack, media, FELIPE, "T-6301", BARGE_IN),
     )
     after = await scrape(media, voice_settings)
@@ -108,4 +105,5 @@ async def test_calls_as_audio_confirm_the_trip_and_honour_a_barge_in(
     for name in PIPELINE_METRICS:
         assert sample(after, name) > sample(before, name), name
     assert sample(after, "karla_barge_ins_total") - sample(before, "karla_barge_ins_total") == 1
+    assert sample(during[0], "karla_live_calls") >= 1
     assert sample(after, "karla_live_calls") == 0
