@@ -4,7 +4,8 @@ Whisper on Groq is a file API, not a streaming recogniser, so this adapter leans
 pipeline's VAD: audio is buffered as it arrives, and `finalize()` (the VAD cut the
 utterance) uploads the buffer as a WAV and yields exactly one final `speech_final`
 transcript for it, even an empty one, so the turn always ends the way it does with
-Deepgram. There are no interim results; barge-in decisions rest on the VAD alone.
+Deepgram. There are no interim results, so a barge-in waits for the
+utterance's final (VAD end plus the upload) before it can cut Karla off.
 
 - The clip is resampled to 16 kHz PCM16 mono WAV: Whisper's front end works at 16 kHz,
   so the server does no resampling of its own and the upload is a plain, known format.

@@ -80,6 +80,16 @@ async def test_socket_audio_is_pcm16_8k_as_long_as_the_text_and_characters_count
     assert histogram_count("karla_tts_first_byte_seconds", "elevenlabs") == before + 1
 
 
+async def test_a_fake_with_vendor_latency_delivers_every_sentence_in_order():
+    latency = Latency(first_event_seconds=0.05, between_chunks_seconds=0.01)
+    fake = ElevenLabsFake(api_key=API_KEY, latency=latency)
+    async with fake.running() as url:
+        stream = await tts(Served(fake, url)).open()
+        audio = await speak_turn(stream)
+
+    assert audio == _pcm_of(fake, SENTENCES)
+
+
 async def test_cancel_mid_turn_stops_the_audio_and_closes_the_socket(elevenlabs: Served):
     elevenlabs.fake.stall_after_chunks = 2  # the rest would come only if the client stayed
     stream = await tts(elevenlabs).open()

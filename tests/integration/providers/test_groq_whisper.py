@@ -9,6 +9,7 @@ from typing import NamedTuple
 import pytest
 
 from devstack.fakes.groq_fake import GroqFake, Transcription
+from devstack.fakes.script import Latency
 from media_server.providers.errors import SttError
 from media_server.providers.stt.factory import build_stt
 from media_server.providers.stt.groq_whisper import GroqWhisperStt
@@ -73,6 +74,20 @@ async def test_one_final_per_utterance_in_order_and_nothing_uploaded_for_nothing
     assert texts == ["Voy a Monterrey.", "Mañana temprano.", ""]
     assert [u.wav.frames for u in groq.fake.uploads if u.wav] == [8000, 4800]
     assert stream.audio_seconds == pytest.approx(0.8)
+
+
+async def test_a_fake_with_vendor_latency_keeps_the_utterances_in_order():
+    fake = GroqFake(api_key=API_KEY, latency=Latency(first_event_seconds=0.05))
+    fake.enqueue("Voy a Monterrey.", "Mañana temprano.")
+    async with fake.running() as url:
+        stream = await GroqWhisperStt(api_key=API_KEY, base_url=url, max_retries=0).open()
+        for seconds in (0.5, 0.3):  # the second is cut while the first is still uploading
+            await speak(stream, seconds)
+            await stream.finalize()
+        texts = [(await until_speech_final(stream))[0].text for _ in range(2)]
+        await stream.close()
+
+    assert texts == ["Voy a Monterrey.", "Mañana temprano."]
 
 
 async def test_a_segment_whisper_calls_silence_is_dropped(groq: Served):
