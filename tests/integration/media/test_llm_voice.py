@@ -33,7 +33,7 @@ LONG_READ_BACK = (
     "en la mañana. Llegó a Guadalajara, Jalisco, por la tarde del mismo día. ¿Es correcto?"
 )
 READ_BACK_SAID = "Le llamo por su viaje de ayer lunes. ¿Es correcto?"
-CHUNK_SECONDS = 0.2  # between streamed chunks of three words: a slow model, on purpose
+CHUNK_SECONDS = 0.1  # between streamed chunks of three words: a slow model, on purpose
 
 
 class Watched:

@@ -20,16 +20,20 @@ from shared.domain.session import CallSession, Role
 from shared.tools.dispatcher import ToolCall, ToolDispatcher, ToolOutcome
 
 from ..calls.helpers import mock_trip, mock_writes, trip
-from .conftest import CONFIRM, JUAN, place_voice_call
+from .conftest import CONFIRM, FELIPE, JUAN, place_voice_call
 
 
-async def assert_resumed_once(stack, call_id: str, result) -> None:
+def writes_to(stack, trip_id: str) -> list[dict]:
+    return [w for w in mock_writes(stack) if w["path"] == f"/trips/{trip_id}"]
+
+
+async def assert_resumed_once(stack, call_id: str, result, trip_id: str = "T-5001") -> None:
     """The call as if no server had died: greeted once, written once, audited in full."""
     assert result.recording.reconnects == 1
     assert result.recording.closes[1] == (1000, "call ended")
     assert result.outcome == "confirmed"
-    assert mock_trip(stack, "T-5001")["status"] == "validated"
-    assert len([w for w in mock_writes(stack) if not w["replayed"]]) == 1  # written once
+    assert mock_trip(stack, trip_id)["status"] == "validated"
+    assert len([w for w in writes_to(stack, trip_id) if not w["replayed"]]) == 1  # once
     session = await stack.sessions.get(call_id)
     karla = [m.text for m in session.messages if m.role is Role.KARLA]
     assert len(karla) == 3
@@ -88,37 +92,6 @@ class DiesAfterTheWrite:
         raise AssertionError("unreachable")
 
 
-async def test_a_server_dying_between_the_write_and_the_reply_leaves_one_write_and_the_reply(
-    voice_stack, media
-):
-    """The driver said "sí, todo correcto", the trip was validated, and the server died
-    before Karla answered. The next server answers him at once (no silence to sit out) and
-    replays the write under the same idempotency key: the client system sees it once."""
-    stack = voice_stack
-    stack.mock.reset(
-        [trip("T-5001", "D-1001", "Monterrey, N.L.", "Guadalajara, Jal.", "2026-11-23")]
-    )
-    services = stack_services(stack, media.channels)
-    assert services.stores is not None
-    dying = DiesAfterTheWrite(stack.dispatcher)
-    stores = dataclasses.replace(services.stores, tools=dying)
-    first = MediaServer(dataclasses.replace(services, stores=stores))
-    dying.server = first
-    await first.start("127.0.0.1", 0)
-
-    call_id, result = await place_voice_call(
-        stack, media, JUAN, "T-5001", CONFIRM, urls=[first.url("/media"), *media.urls]
-    )
-
-    await assert_resumed_once(stack, call_id, result)
-    first, replayed = mock_writes(stack)
-    assert replayed["replayed"] and replayed["idempotency_key"] == first["idempotency_key"]
-    dispatched = await stack.audit.tool_calls.list(call_id)
-    assert [(t.tool, t.readiness) for t in dispatched] == [("validar_viaje", "ready")] * 2
-    session = await stack.sessions.get(call_id)
-    assert [m.tool_name for m in session.messages if m.role is Role.TOOL] == ["validar_viaje"]
-
-
 class RefusedOnce:
     """An STT vendor that refuses the first stream of a call (an outage, a bad deploy)."""
 
@@ -135,32 +108,59 @@ class RefusedOnce:
         return await self._then.open(language=language, sample_rate=sample_rate)
 
 
-async def test_a_call_that_fails_on_a_server_is_handed_back_to_resume(voice_stack, media):
-    """A provider failing mid-call ends the socket with 1013 (try again later), not the call:
-    the bridge reconnects, and a fresh pipeline picks the call up where it was."""
+async def test_a_server_failing_mid_call_hands_the_call_on_whole(voice_stack, media):
+    """Two ways a server fails a call, at once on two calls; each is finished by `media`.
+
+    Juan said "sí, todo correcto", the trip was validated, and his server died before
+    Karla answered: the next server answers him at once (no silence to sit out) and replays
+    the write under the same idempotency key, so the client system sees it once. Felipe's
+    server could not open its STT stream: it closed the socket with 1013 (try again later),
+    not the call, and the reconnect picked the call up with a fresh pipeline."""
     stack = voice_stack
     stack.mock.reset(
-        [trip("T-5001", "D-1001", "Monterrey, N.L.", "Guadalajara, Jal.", "2026-11-23")]
+        [
+            trip("T-5001", "D-1001", "Monterrey, N.L.", "Guadalajara, Jal.", "2026-11-23"),
+            trip("T-6301", "D-2301", "Toluca, Edo. Méx.", "Morelia, Mich.", "2026-11-23"),
+        ]
     )
     services = stack_services(stack, media.channels)
-    flaky: dict[str, RefusedOnce] = {}
+    assert services.stores is not None
+    dying = DiesAfterTheWrite(stack.dispatcher)
+    stores = dataclasses.replace(services.stores, tools=dying)
+    dies = MediaServer(dataclasses.replace(services, stores=stores))
+    dying.server = dies
+    refusing: dict[str, RefusedOnce] = {}
 
     def stt_for(call_id: str) -> SttProvider:
-        return flaky.setdefault(call_id, RefusedOnce(media.channels.stt_for(call_id)))
+        return refusing.setdefault(call_id, RefusedOnce(media.channels.stt_for(call_id)))
 
-    server = MediaServer(dataclasses.replace(services, stt_for=stt_for))
-    await server.start("127.0.0.1", 0)
+    fails = MediaServer(dataclasses.replace(services, stt_for=stt_for))
+    await dies.start("127.0.0.1", 0)
+    await fails.start("127.0.0.1", 0)
     try:
-        call_id, result = await place_voice_call(
-            stack, media, JUAN, "T-5001", CONFIRM, urls=[server.url("/media")] * 2
+        (juan_id, juan), (felipe_id, felipe) = await asyncio.gather(
+            place_voice_call(
+                stack, media, JUAN, "T-5001", CONFIRM, urls=[dies.url("/media"), *media.urls]
+            ),
+            place_voice_call(
+                stack, media, FELIPE, "T-6301", CONFIRM, urls=[fails.url("/media"), *media.urls]
+            ),
         )
     finally:
-        await server.stop()
+        await fails.stop()
+        dies.abort()  # already gone, unless the test failed first
 
-    assert flaky[call_id].refused == 1
-    assert result.recording.closes == [
-        (1013, "the call failed on this server; reconnect to resume"),
-        (1000, "call ended"),
-    ]
-    assert result.outcome == "confirmed"
-    assert [t.text for t in await stack.audit.turns.list(call_id)][::2] == CONFIRM
+    await assert_resumed_once(stack, juan_id, juan)
+    written, replayed = writes_to(stack, "T-5001")
+    assert replayed["replayed"] and replayed["idempotency_key"] == written["idempotency_key"]
+    dispatched = await stack.audit.tool_calls.list(juan_id)
+    assert [(t.tool, t.readiness) for t in dispatched] == [("validar_viaje", "ready")] * 2
+    session = await stack.sessions.get(juan_id)
+    assert [m.tool_name for m in session.messages if m.role is Role.TOOL] == ["validar_viaje"]
+
+    await assert_resumed_once(stack, felipe_id, felipe, "T-6301")
+    assert refusing[felipe_id].refused == 1
+    assert felipe.recording.closes[0] == (
+        1013,
+        "the call failed on this server; reconnect to resume",
+    )

@@ -1,8 +1,11 @@
 """Whole calls as audio through the media server on loopback, with the offline providers.
 
-Two calls run at once (a plain confirmation and one where the driver talks over Karla),
-so the test also shows that calls on one server do not disturb each other; `/metrics` is
-read before and after to prove it reflects what the pipeline did.
+Four calls run at once: a plain confirmation and one where the driver talks over Karla,
+over Karla's own protocol (as the RingCentral bridge speaks it); the barge-in again over a
+Twilio-style media stream (JSON events, base64 mu-law, marks, and the cut as its `clear`
+event) and the confirmation over the PoC browser wire (a 48 kHz microphone), which shows
+the transport interface holds. Calls on one server do not disturb each other; `/metrics`
+is read before, during and after to prove it reflects what the pipeline did.
 """
 
 from __future__ import annotations
@@ -11,11 +14,15 @@ import asyncio
 
 import httpx
 
+from devstack.phone_wires import BrowserWire, TwilioWire
 from shared.domain.sentences import split_sentences
+from shared.domain.trip import Driver
 
 from ..calls.helpers import mock_trip, mock_writes, trip
 from .conftest import BARGE_IN, CONFIRM, FELIPE, JUAN, place_voice_call
 
+LUIS = Driver(driver_id="D-1201", name="Luis Ortega", phone="+523141234567")
+ARTURO = Driver(driver_id="D-2401", name="Arturo León", phone="+524611234567")
 PIPELINE_METRICS = (
     "karla_stt_latency_seconds_count",
     "karla_llm_first_token_seconds_count",
@@ -41,7 +48,7 @@ async def scrape(media, settings) -> str:
     return response.text
 
 
-async def test_calls_as_audio_confirm_the_trip_and_honour_a_barge_in(
+async def test_calls_as_audio_over_every_wire_confirm_the_trip_and_honour_a_barge_in(
     voice_stack, media, voice_settings
 ):
     stack = voice_stack
@@ -49,6 +56,8 @@ async def test_calls_as_audio_confirm_the_trip_and_honour_a_barge_in(
         [
             trip("T-5001", "D-1001", "Monterrey, N.L.", "Guadalajara, Jal.", "2026-11-23"),
             trip("T-6301", "D-2301", "Toluca, Edo. Méx.", "Morelia, Mich.", "2026-11-23"),
+            trip("T-5201", "D-1201", "Manzanillo, Col.", "Guadalajara, Jal.", "2026-11-23"),
+            trip("T-6401", "D-2401", "Toluca, Edo. Méx.", "Morelia, Mich.", "2026-11-23"),
         ]
     )
     before = await scrape(media, voice_settings)
@@ -58,17 +67,25 @@ async def test_calls_as_audio_confirm_the_trip_and_honour_a_barge_in(
         if karla_turns_heard == 1:
             during.append(await scrape(media, voice_settings))
 
-    (confirm_id, confirm), (barge_id, barged) = await asyncio.gather(
+    twilio_url, browser_url = media.server.url("/twilio"), media.server.url("/browser")
+    calls = await asyncio.gather(
         place_voice_call(stack, media, JUAN, "T-5001", CONFIRM, on_karla_turn=scrape_mid_call),
         place_voice_call(stack, media, FELIPE, "T-6301", BARGE_IN),
+        place_voice_call(
+            stack, media, ARTURO, "T-6401", BARGE_IN, wire=TwilioWire(), urls=[twilio_url]
+        ),
+        place_voice_call(
+            stack, media, LUIS, "T-5201", CONFIRM, wire=BrowserWire(48000), urls=[browser_url]
+        ),
     )
+    (confirm_id, confirm), (barge_id, barged), (twilio_id, twilio), (browser_id, browser) = calls
     after = await scrape(media, voice_settings)
 
-    # The client system: both trips validated, one write each.
-    assert (confirm.outcome, barged.outcome) == ("confirmed", "confirmed")
-    assert mock_trip(stack, "T-5001")["status"] == "validated"
-    assert mock_trip(stack, "T-6301")["status"] == "validated"
-    assert len(mock_writes(stack)) == 2
+    # The client system: every trip validated, one write each.
+    assert {result.outcome for _, result in calls} == {"confirmed"}
+    for trip_id in ("T-5001", "T-6301", "T-6401", "T-5201"):
+        assert mock_trip(stack, trip_id)["status"] == "validated"
+    assert len(mock_writes(stack)) == 4
 
     # The audit of the plain call: every turn, in order, with its latencies and usage.
     turns = await stack.audit.turns.list(confirm_id)
@@ -101,9 +118,22 @@ async def test_calls_as_audio_confirm_the_trip_and_honour_a_barge_in(
     assert barged.recording.clears == 1
     assert [t.text for t in barge_turns if t.speaker.value == "driver"][1].startswith("Sí, sí")
 
+    # Twilio: the cut reached the far end as a clear event; what he heard is what is kept.
+    assert twilio.recording.clears == 1 and twilio.recording.marks  # marks went and came back
+    assert twilio.recording.closes == [(1000, "call ended")]  # Twilio has no hang-up message
+    session = await stack.sessions.get(twilio_id)
+    (audited,) = [t for t in await stack.audit.turns.list(twilio_id) if t.seq == 1]
+    assert session.messages[1].interrupted and audited.interrupted
+    assert audited.text == session.messages[1].text
+
+    # The browser: its 48 kHz microphone was heard at 8 kHz, turn by turn.
+    browser_turns = await stack.audit.turns.list(browser_id)
+    assert [t.text for t in browser_turns if t.speaker.value == "driver"] == CONFIRM
+    assert browser.recording.clears == 0 and browser.recording.hangup == "hangup"
+
     # /metrics moved with the pipeline, and no call is left live.
     for name in PIPELINE_METRICS:
         assert sample(after, name) > sample(before, name), name
-    assert sample(after, "karla_barge_ins_total") - sample(before, "karla_barge_ins_total") == 1
+    assert sample(after, "karla_barge_ins_total") - sample(before, "karla_barge_ins_total") == 2
     assert sample(during[0], "karla_live_calls") >= 1
     assert sample(after, "karla_live_calls") == 0
