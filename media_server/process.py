@@ -8,11 +8,16 @@ rest to another instance (close 1012; the telephony reconnects and the call resu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+from collections.abc import AsyncIterator
 
-from shared.config import Settings
+from shared.calls.call_legs import CallLegs
+from shared.config import Settings, SettingsError
 from shared.observability.logging import get_logger
+from shared.state.redis import create_redis
 from shared.telephony.handoff import HumanHandoff, RecordingHandoff
+from shared.telephony.ringcentral import RingCentralClient, RingCentralHandoff
 
 from .server import MediaServer
 from .services import open_services
@@ -37,14 +42,43 @@ def warn_about(settings: Settings) -> None:
         )
 
 
+@contextlib.asynccontextmanager
+async def telephony_handoff(settings: Settings) -> AsyncIterator[HumanHandoff]:
+    """RingCentral's transfer when RingCentral is configured; else transfers are recorded.
+
+    The answered party of each call is in Redis (`CallLegs`, written by the telephony
+    webhook), so any media-server instance can transfer any call it holds.
+    """
+    if not settings.ringcentral_client_id.strip():
+        _log.warning("NO TELEPHONY HANDOFF WIRED: transfers to a person are only recorded")
+        yield RecordingHandoff()
+        return
+    if not settings.redis_url or not settings.ringcentral_transfer_target.strip():
+        raise SettingsError(
+            "RingCentral transfers need REDIS_URL (the calls' answered legs) and "
+            "RINGCENTRAL_TRANSFER_TARGET (the human queue's extension)"
+        )
+    redis = create_redis(settings.redis_url)
+    try:
+        async with RingCentralClient.from_settings(settings) as client:
+            legs = CallLegs(redis, settings.redis_key_prefix, settings.call_session_ttl_seconds)
+            yield RingCentralHandoff(client, legs.find, settings.ringcentral_transfer_target)
+    finally:
+        await redis.aclose()
+
+
 async def serve_media(
     settings: Settings, host: str, port: int, handoff: HumanHandoff | None = None
 ) -> int:
     """Serve until SIGTERM or SIGINT, then drain."""
     warn_about(settings)
-    if handoff is None:
-        _log.warning("NO TELEPHONY HANDOFF WIRED: transfers to a person are only recorded")
-        handoff = RecordingHandoff()
+    async with contextlib.AsyncExitStack() as stack:
+        if handoff is None:
+            handoff = await stack.enter_async_context(telephony_handoff(settings))
+        return await _serve(settings, host, port, handoff)
+
+
+async def _serve(settings: Settings, host: str, port: int, handoff: HumanHandoff) -> int:
     async with open_services(settings, handoff) as services:
         server = MediaServer(services)
         await server.start(host, port)

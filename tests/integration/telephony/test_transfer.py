@@ -7,8 +7,19 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
+from pydantic import SecretStr
 
 from devstack.telephony_emulator import EmulatedCall, EmulatorBriefing, TelephonyEmulator
+from devstack.telephony_emulator.emulator import (
+    LOCAL_CLIENT_ID,
+    LOCAL_CLIENT_SECRET,
+    LOCAL_DEVICE_ID,
+    LOCAL_JWT,
+)
+from media_server.process import telephony_handoff
+from shared.calls.call_legs import CallLegs
+from shared.config import Settings, SettingsError
 from shared.telephony.handoff import HandoffRequest, HumanHandoff
 from shared.telephony.ringcentral import (
     CallLeg,
@@ -128,3 +139,50 @@ async def test_a_failed_briefing_does_not_stop_the_transfer(
 
     assert result.accepted is True
     assert [t.briefing for t in emulator.transfers] == [None]
+
+
+async def test_the_media_server_process_transfers_through_ringcentral_when_configured(
+    client: RingCentralClient,
+    emulator: TelephonyEmulator,
+    receiver: WebhookReceiver,
+    emulator_url: str,
+    settings: Settings,
+    redis_client: aioredis.Redis,
+) -> None:
+    configured = settings.model_copy(
+        update={
+            "ringcentral_server_url": emulator_url,
+            "ringcentral_client_id": LOCAL_CLIENT_ID,
+            "ringcentral_client_secret": SecretStr(LOCAL_CLIENT_SECRET),
+            "ringcentral_jwt": SecretStr(LOCAL_JWT),
+            "ringcentral_bridge_device_id": LOCAL_DEVICE_ID,
+            "ringcentral_transfer_target": QUEUE,
+        }
+    )
+    leg = await client.call_out(DRIVER)
+    await receiver.until(EventKind.ANSWERED)
+    legs = CallLegs(redis_client, settings.redis_key_prefix, 60)
+    await legs.record("call-1", leg)  # what the telephony webhook does on the answer
+
+    async with telephony_handoff(configured) as handoff:
+        result = await handoff.transfer(request())
+
+    assert (result.accepted, result.destination) == (True, QUEUE)
+    (taken,) = emulator.transfers
+    assert taken.telephony_session_id == leg.telephony_session_id
+
+
+async def test_without_ringcentral_the_media_server_only_records_transfers(
+    settings: Settings, emulator: TelephonyEmulator
+) -> None:
+    async with telephony_handoff(settings) as handoff:
+        result = await handoff.transfer(request())
+    assert (result.accepted, result.detail) == (True, "recorded")
+    assert emulator.transfers == []
+
+
+async def test_ringcentral_without_a_transfer_target_stops_start_up(settings: Settings) -> None:
+    half = settings.model_copy(update={"ringcentral_client_id": LOCAL_CLIENT_ID})
+    with pytest.raises(SettingsError, match="RINGCENTRAL_TRANSFER_TARGET"):
+        async with telephony_handoff(half):
+            pass

@@ -31,6 +31,7 @@ REQUIRED = {
     "ImageTag": "abc123",
     "ClientApiBaseUrl": "https://ops.example.com",
     "ElevenLabsVoiceId": "pNInz6obpgDQGcFmaJgB",
+    "HumanQueueExtension": "201",
 }
 
 
@@ -113,6 +114,11 @@ def test_the_media_server_gets_every_credential_it_reads_from_a_secret_store(
         "ANTHROPIC_API_KEY",
         "DEEPGRAM_API_KEY",
         "ELEVENLABS_API_KEY",
+        # transferir_a_humano moves the live call through RingCentral's REST API
+        "RINGCENTRAL_CLIENT_ID",
+        "RINGCENTRAL_CLIENT_SECRET",
+        "RINGCENTRAL_JWT",
+        "RINGCENTRAL_BRIDGE_DEVICE_ID",
     }
     # Each one points at a parameter (a Secrets Manager ARN or the SSM name), never a value.
     for name, where in media.items():
