@@ -14,12 +14,20 @@ import asyncio
 
 import httpx
 
+from devstack.audio_driver import voice_frames
 from devstack.phone_wires import BrowserWire, TwilioWire
 from shared.domain.sentences import split_sentences
 from shared.domain.trip import Driver
 
 from ..calls.helpers import mock_trip, mock_writes, trip
-from .conftest import BARGE_IN, CONFIRM, FELIPE, JUAN, place_voice_call
+from .conftest import (
+    BARGE_IN,
+    CONFIRM,
+    DRIVER_SECONDS_PER_CHARACTER,
+    FELIPE,
+    JUAN,
+    place_voice_call,
+)
 
 LUIS = Driver(driver_id="D-1201", name="Luis Ortega", phone="+523141234567")
 ARTURO = Driver(driver_id="D-2401", name="Arturo León", phone="+524611234567")
@@ -101,7 +109,10 @@ async def test_calls_as_audio_over_every_wire_confirm_the_trip_and_honour_a_barg
         assert karla.latency["voice_to_voice_ms"] is not None
     record = await stack.audit.calls.get(confirm_id)
     assert (record.status, record.outcome) == ("completed", "confirmed")
-    assert record.usage.stt_audio_seconds > 0
+    # The STT got his utterances (with the VAD's pre-roll and end hangover), not the call's
+    # silences nor the time Karla spoke: 20 ms frames went up the line all call long.
+    uttered = sum(len(voice_frames(line, DRIVER_SECONDS_PER_CHARACTER)) + 30 for line in CONFIRM)
+    assert 0 < record.usage.stt_audio_seconds <= uttered * 0.02
     spoken = [s for t in turns[1::2] for s in split_sentences(t.text)]
     assert record.usage.tts_characters == sum(len(sentence) for sentence in spoken)
     assert record.cost_usd is not None
