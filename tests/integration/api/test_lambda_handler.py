@@ -21,6 +21,7 @@ import redis.asyncio as aioredis
 
 from shared.config import get_settings
 from shared.queue.local import RedisDispatchQueue
+from tests.aws_events import http_api_event as api_gateway_event
 from tests.integration.api.support import TOKEN
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -46,44 +47,8 @@ def lambda_env(
 def http_api_event(
     method: str, path: str, body: dict[str, Any] | None = None, token: str | None = TOKEN
 ) -> dict[str, Any]:
-    headers = {
-        "host": "abc123.execute-api.us-east-1.amazonaws.com",
-        "user-agent": "ops-system/1.0",
-        "x-forwarded-for": "203.0.113.7",
-        "x-forwarded-port": "443",
-        "x-forwarded-proto": "https",
-    }
-    if token is not None:
-        headers["authorization"] = f"Bearer {token}"
-    if body is not None:
-        headers["content-type"] = "application/json"
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": headers,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "abc123",
-            "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
-            "domainPrefix": "abc123",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "203.0.113.7",
-                "userAgent": "ops-system/1.0",
-            },
-            "requestId": "JKJaXmPLvHcESHA=",
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": "10/Mar/2025:15:00:00 +0000",
-            "timeEpoch": 1741618800000,
-        },
-        "body": json.dumps(body) if body is not None else None,
-        "isBase64Encoded": False,
-    }
+    headers = {"authorization": f"Bearer {token}"} if token is not None else None
+    return api_gateway_event(method, path, body, headers)
 
 
 def invoke(event: dict[str, Any]) -> dict[str, Any]:
