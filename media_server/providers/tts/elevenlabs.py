@@ -17,9 +17,6 @@ PCM16; `characters` counts the text sent, which is what ElevenLabs bills.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -38,7 +35,7 @@ from media_server.providers.tts.elevenlabs_ws import (
     output_format_for,
     stream_input_url,
 )
-from media_server.providers.tts.feed import AudioFeed
+from media_server.providers.tts.feed import SentenceByRequestStream
 
 DEFAULT_BASE_URL = "https://api.elevenlabs.io"
 DEFAULT_VOICE_SETTINGS: dict[str, Any] = {"stability": 0.5, "similarity_boost": 0.75, "speed": 1.0}
@@ -94,7 +91,7 @@ class ElevenLabsTts:
         )
 
 
-class ElevenLabsHttpStream:
+class ElevenLabsHttpStream(SentenceByRequestStream):
     def __init__(
         self,
         client: AsyncElevenLabs,
@@ -116,59 +113,23 @@ class ElevenLabsHttpStream:
         # httpx hands out chunks of this size only: 20 ms of audio, so the SDK's 1024-byte
         # default (128 ms of mu-law) never holds the first audio back.
         self._chunk_bytes = bytes_per_second(output_format) // 50
-        self._feed = AudioFeed(PROVIDER)
-        self._texts: asyncio.Queue[str | None] = asyncio.Queue()
-        self._characters = 0
-        self._cancelled = False
-        self._worker = asyncio.create_task(self._speak_in_order())
+        super().__init__(PROVIDER)
 
-    @property
-    def characters(self) -> int:
-        return self._characters
-
-    async def send_text(self, text: str) -> None:
-        if self._cancelled or not text.strip():
-            return
-        self._characters += len(text)
-        self._feed.text_sent()
-        self._texts.put_nowait(text)
-
-    async def end_input(self) -> None:
-        self._texts.put_nowait(None)
-
-    def audio(self) -> AsyncIterator[bytes]:
-        return self._feed.audio()
-
-    async def cancel(self) -> None:
-        """Drop the queued audio and abort the request in flight (its response is closed)."""
-        if self._cancelled:
-            return
-        self._cancelled = True
-        self._feed.cancel()
-        self._worker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._worker
-
-    async def _speak_in_order(self) -> None:
-        previous: str | None = None
+    async def _speak(self, text: str, previous: str | None) -> None:
+        decode = AudioDecoder(self._request["output_format"])
         try:
-            while (text := await self._texts.get()) is not None:
-                decode = AudioDecoder(self._request["output_format"])
-                async with self._client.text_to_speech.with_raw_response.stream(
-                    text=text,
-                    previous_text=previous,
-                    request_options={"chunk_size": self._chunk_bytes},
-                    **self._request,
-                ) as response:
-                    async for chunk in response.data:
-                        self._feed.put(decode(chunk))
-                previous = text
+            async with self._client.text_to_speech.with_raw_response.stream(
+                text=text,
+                previous_text=previous,
+                request_options={"chunk_size": self._chunk_bytes},
+                **self._request,
+            ) as response:
+                async for chunk in response.data:
+                    self._feed.put(decode(chunk))
         except ApiError as exc:
-            self._feed.fail(TtsError(PROVIDER, f"HTTP {exc.status_code}: {exc.body}"))
+            raise TtsError(PROVIDER, f"HTTP {exc.status_code}: {exc.body}") from exc
         except httpx.HTTPError as exc:
-            self._feed.fail(TtsError(PROVIDER, f"request failed: {exc!r}"))
-        else:
-            self._feed.end()
+            raise TtsError(PROVIDER, f"request failed: {exc!r}") from exc
 
 
 def _websocket_base(base_url: str) -> str:

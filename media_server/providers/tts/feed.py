@@ -12,6 +12,7 @@ once per turn (later sentences start while earlier audio still plays).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 from media_server.providers.errors import TtsError
@@ -67,3 +68,60 @@ class AudioFeed:
                     raise item
                 return
             yield item
+
+
+class SentenceByRequestStream:
+    """A TTS stream that speaks each sentence it is sent as one request, in order.
+
+    Subclasses say how one sentence becomes audio (`_speak`, raising `TtsError` on
+    failure); queueing, usage, barge-in and the feed's end are the same for all of them.
+    """
+
+    def __init__(self, provider: str) -> None:
+        self._feed = AudioFeed(provider)
+        self._texts: asyncio.Queue[str | None] = asyncio.Queue()
+        self._characters = 0
+        self._cancelled = False
+        self._worker = asyncio.create_task(self._speak_in_order())
+
+    @property
+    def characters(self) -> int:
+        return self._characters
+
+    async def send_text(self, text: str) -> None:
+        if self._cancelled or not text.strip():
+            return
+        self._characters += len(text)
+        self._feed.text_sent()
+        self._texts.put_nowait(text)
+
+    async def end_input(self) -> None:
+        self._texts.put_nowait(None)
+
+    def audio(self) -> AsyncIterator[bytes]:
+        return self._feed.audio()
+
+    async def cancel(self) -> None:
+        """Drop the queued audio and abort the sentence in flight."""
+        if self._cancelled:
+            return
+        self._cancelled = True
+        self._feed.cancel()
+        self._worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._worker
+
+    async def _speak(self, text: str, previous: str | None) -> None:
+        """Put `text`'s audio on the feed; `previous` is the sentence spoken before it."""
+        raise NotImplementedError
+
+    async def _speak_in_order(self) -> None:
+        previous: str | None = None
+        try:
+            while (text := await self._texts.get()) is not None:
+                await self._speak(text, previous)
+                previous = text
+        except TtsError as exc:
+            self._feed.fail(exc)
+        else:
+            self._feed.end()

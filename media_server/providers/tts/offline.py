@@ -16,17 +16,15 @@ Sentences are synthesised in order as they arrive and handed out in 100 ms chunk
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import shutil
 import wave
-from collections.abc import AsyncIterator
 
 import numpy as np
 
 from media_server.audio.codec import resample_pcm16
 from media_server.providers.errors import TtsError
-from media_server.providers.tts.feed import AudioFeed
+from media_server.providers.tts.feed import SentenceByRequestStream
 
 PROVIDER = "offline"
 SECONDS_PER_CHARACTER = 0.065
@@ -52,58 +50,22 @@ class OfflineTts:
         return OfflineTtsStream(self.espeak, self._voice, sample_rate)
 
 
-class OfflineTtsStream:
+class OfflineTtsStream(SentenceByRequestStream):
     def __init__(self, espeak: str | None, voice: str, sample_rate: int) -> None:
         self._espeak = espeak
         self._voice = voice
         self._rate = sample_rate
-        self._feed = AudioFeed(PROVIDER)
-        self._texts: asyncio.Queue[str | None] = asyncio.Queue()
-        self._characters = 0
-        self._cancelled = False
-        self._worker = asyncio.create_task(self._speak_in_order())
+        super().__init__(PROVIDER)
 
-    @property
-    def characters(self) -> int:
-        return self._characters
-
-    async def send_text(self, text: str) -> None:
-        if self._cancelled or not text.strip():
-            return
-        self._characters += len(text)
-        self._feed.text_sent()
-        self._texts.put_nowait(text)
-
-    async def end_input(self) -> None:
-        self._texts.put_nowait(None)
-
-    def audio(self) -> AsyncIterator[bytes]:
-        return self._feed.audio()
-
-    async def cancel(self) -> None:
-        if self._cancelled:
-            return
-        self._cancelled = True
-        self._feed.cancel()
-        self._worker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._worker
-
-    async def _speak_in_order(self) -> None:
-        chunk_bytes = 2 * round(CHUNK_SECONDS * self._rate)
-        try:
-            while (text := await self._texts.get()) is not None:
-                if self._espeak:
-                    pcm = await self._espeak_pcm(self._espeak, text)
-                else:
-                    seconds = len(text.strip()) * SECONDS_PER_CHARACTER
-                    pcm = await asyncio.to_thread(synthetic_voice, seconds, self._rate)
-                for start in range(0, len(pcm), chunk_bytes):
-                    self._feed.put(pcm[start : start + chunk_bytes])
-        except TtsError as exc:
-            self._feed.fail(exc)
+    async def _speak(self, text: str, previous: str | None) -> None:
+        if self._espeak:
+            pcm = await self._espeak_pcm(self._espeak, text)
         else:
-            self._feed.end()
+            seconds = len(text.strip()) * SECONDS_PER_CHARACTER
+            pcm = await asyncio.to_thread(synthetic_voice, seconds, self._rate)
+        chunk_bytes = 2 * round(CHUNK_SECONDS * self._rate)
+        for start in range(0, len(pcm), chunk_bytes):
+            self._feed.put(pcm[start : start + chunk_bytes])
 
     async def _espeak_pcm(self, espeak: str, text: str) -> bytes:
         try:
